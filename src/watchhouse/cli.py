@@ -1,0 +1,54 @@
+"""The ``watchhouse`` command.
+
+Each capability that has commands keeps them in ``watchhouse/<capability>/cli.py`` with a
+``register(app)`` function; they are found here, so adding a capability edits no shared file.
+Command modules import their heavy dependencies inside the commands, to keep start-up fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import typer
+
+import watchhouse
+
+app = typer.Typer(
+    name="watchhouse",
+    help="Watchhouse: joined-up community-safety information for police forces and partners.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """Watchhouse: joined-up community-safety information for police forces and partners."""
+
+
+@app.command()
+def version() -> None:
+    """Print the Watchhouse version."""
+    typer.echo(watchhouse.__version__)
+
+
+def _register_capabilities() -> None:
+    for module in sorted(pkgutil.iter_modules(watchhouse.__path__), key=lambda m: m.name):
+        if not module.ispkg:
+            continue
+        try:
+            commands = importlib.import_module(f"watchhouse.{module.name}.cli")
+        except ModuleNotFoundError as error:
+            if error.name != f"watchhouse.{module.name}.cli":
+                raise
+            continue
+        commands.register(app)
+
+
+_register_capabilities()
+
+
+def main() -> None:
+    app()

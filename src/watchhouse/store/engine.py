@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event
+
+from watchhouse.config import database_url
+
+# Stable constraint names so Alembic batch migrations work on SQLite and PostgreSQL alike.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+_engines: dict[str, Engine] = {}
+
+
+def _normalise(url: str) -> str:
+    # Operators write postgresql://; we use psycopg 3, not psycopg2.
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.close()
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """One engine per URL for the life of the process (engines own connection pools)."""
+    url = _normalise(url or database_url())
+    engine = _engines.get(url)
+    if engine is None:
+        if url.startswith("sqlite:///"):
+            path = url.removeprefix("sqlite:///")
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"check_same_thread": False})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        _engines[url] = engine
+    return engine
+
+
+def reset_engines() -> None:
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+def dialect_name(bind: Engine | Connection) -> str:
+    return bind.dialect.name
+
+
+@contextmanager
+def transaction(engine: Engine | None = None) -> Iterator[Connection]:
+    """A connection inside one transaction: committed on success, rolled back on any error."""
+    engine = engine or get_engine()
+    with engine.begin() as connection:
+        yield connection

@@ -1,0 +1,1 @@
+"""The web layer: thin routes that validate, call a capability and render."""
