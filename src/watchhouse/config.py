@@ -33,3 +33,48 @@ def rate_limit() -> RateLimit:
 def tile_url() -> str:
     """Map tiles are optional: empty means the map draws boundaries and points on a plain background."""
     return os.environ.get("WATCHHOUSE_TILE_URL", "")
+
+
+def _minutes(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+@dataclass(frozen=True)
+class AuthPolicy:
+    max_failed_logins: int = 5
+    lockout_minutes: float = 15
+    token_minutes: float = 15  # bearer tokens are short-lived: a leaked one is soon worthless
+    session_idle_minutes: float = 30
+    session_absolute_minutes: float = 600  # one long shift
+    cookie_secure: bool = True
+
+
+def auth_policy() -> AuthPolicy:
+    return AuthPolicy(
+        max_failed_logins=int(os.environ.get("WATCHHOUSE_MAX_FAILED_LOGINS", 5)),
+        lockout_minutes=_minutes("WATCHHOUSE_LOCKOUT_MINUTES", 15),
+        token_minutes=_minutes("WATCHHOUSE_TOKEN_MINUTES", 15),
+        session_idle_minutes=_minutes("WATCHHOUSE_SESSION_IDLE_MINUTES", 30),
+        session_absolute_minutes=_minutes("WATCHHOUSE_SESSION_ABSOLUTE_MINUTES", 600),
+        cookie_secure=os.environ.get("WATCHHOUSE_COOKIE_SECURE", "1").lower() not in {"0", "false", "no"},
+    )
+
+
+_EPHEMERAL_SECRET: bytes | None = None
+
+
+def secret_key() -> bytes:
+    """Signing key for bearer tokens: WATCHHOUSE_SECRET_KEY, or a random key for this process.
+
+    Never stored in the repository. Without the variable, tokens stop working on restart,
+    which is harmless for the demo because they live for minutes.
+    """
+    global _EPHEMERAL_SECRET
+    configured = os.environ.get("WATCHHOUSE_SECRET_KEY")
+    if configured:
+        return configured.encode("utf-8")
+    if _EPHEMERAL_SECRET is None:
+        import secrets
+
+        _EPHEMERAL_SECRET = secrets.token_bytes(32)
+    return _EPHEMERAL_SECRET
