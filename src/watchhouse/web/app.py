@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 import watchhouse
 from watchhouse.store import get_engine, upgrade
 from watchhouse.web import routes
+from watchhouse.web.security import HardeningMiddleware
 
 STATIC_DIR = Path(__file__).parent / "static"
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -29,6 +30,9 @@ def create_app(database_url: str | None = None, *, migrate: bool = True) -> Fast
         title="Watchhouse",
         version=watchhouse.__version__,
         description="Community-safety information hub. `/api` is compatible with data.police.uk.",
+        # The interactive docs load scripts from a CDN and inline; the schema stays at /openapi.json.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.engine = engine
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -37,4 +41,6 @@ def create_app(database_url: str | None = None, *, migrate: bool = True) -> Fast
         if hasattr(router_module, "install"):
             router_module.install(app)
         app.include_router(router_module.router)
+    # Added last so it wraps everything, the other middleware included.
+    app.add_middleware(HardeningMiddleware)
     return app
