@@ -1,0 +1,45 @@
+"""Joined-up records: source POLE records with lineage and markings, and master people.
+
+Other capabilities call these functions; none reads the tables directly. Every read takes a
+:class:`watchhouse.access.Viewer` and shows only what that viewer may see.
+"""
+
+from watchhouse.records.store import (
+    RecordsError,
+    UpsertResult,
+    assign_to_master,
+    replace_memberships,
+    resolve_refs,
+    upsert_records,
+)
+from watchhouse.records.views import (
+    PERSON_FIELDS,
+    AddressSpell,
+    Citation,
+    LinkedPerson,
+    PersonCase,
+    PersonConnection,
+    PersonEvent,
+    PersonView,
+    RoleVia,
+    SourcedValue,
+    SourceRecordView,
+    WarningMarkerView,
+    addresses_over_time,
+    get_record,
+    iter_people,
+    linked_people,
+    master_id_for,
+    person_cases,
+    person_events,
+    person_objects,
+    person_view,
+)
+
+__all__ = [
+    "PERSON_FIELDS", "AddressSpell", "Citation", "LinkedPerson", "PersonCase", "PersonConnection", "PersonEvent",
+    "PersonView", "RecordsError", "RoleVia", "SourceRecordView", "SourcedValue", "UpsertResult",
+    "WarningMarkerView", "addresses_over_time", "assign_to_master", "get_record", "iter_people", "linked_people",
+    "master_id_for", "person_cases", "person_events", "person_objects", "person_view", "replace_memberships",
+    "resolve_refs", "upsert_records",
+]

@@ -1,0 +1,504 @@
+"""Reading records for a viewer: the single view of a person and what hangs off it.
+
+Every function takes a :class:`watchhouse.access.Viewer`; records above the viewer are left
+out without trace (no counts, no placeholders), fields above the viewer inside a visible record
+are withheld and named. A master person none of whose records the viewer may see is "not
+found" (None), exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine
+
+from watchhouse.access import Viewer, can_see, redact
+from watchhouse.records.convert import from_store_time, marking_from_columns
+from watchhouse.records.store import within_transaction
+from watchhouse.records.tables import (
+    SOURCE_TABLES,
+    master_people,
+    master_person_members,
+    record_links,
+    record_people,
+    record_warning_markers,
+)
+
+PERSON_FIELDS = (
+    "given_name",
+    "middle_names",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "address",
+    "locality",
+    "postcode",
+    "phone",
+    "email",
+    "pnc_id",
+    "ni_number",
+    "driving_licence",
+)
+_BOOKKEEPING = {"id", "source_system", "source_record_id", "loaded_at", "updated_at", "raw", "marking",
+                "caveats", "field_markings", "content_hash"}
+_TIME_COLUMNS = {"loaded_at", "updated_at", "recorded_at", "occurred_at", "occurred_to", "reported_at",
+                 "opened_at", "closed_at"}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a value came from."""
+
+    record_id: int
+    source_system: str
+    source_record_id: str
+
+
+@dataclass
+class SourceRecordView:
+    id: int
+    kind: str
+    source_system: str
+    source_record_id: str
+    loaded_at: datetime
+    updated_at: datetime
+    marking: str
+    values: dict[str, Any]
+    raw: dict[str, Any]
+    withheld: list[str]
+
+    @property
+    def citation(self) -> Citation:
+        return Citation(self.id, self.source_system, self.source_record_id)
+
+
+@dataclass
+class SourcedValue:
+    """One distinct value of a field across a master person's records, and who holds it."""
+
+    value: Any
+    sources: list[Citation]
+
+
+@dataclass
+class WarningMarkerView:
+    marker: str
+    details: str | None
+    valid_from: date | None
+    source: Citation
+
+
+@dataclass
+class PersonView:
+    master_id: int
+    records: list[SourceRecordView]
+    fields: dict[str, list[SourcedValue]]  # most widely held value first
+    conflicts: list[str]  # fields where the sources disagree: shown side by side, not resolved
+    withheld: dict[str, list[Citation]]  # field -> records in which it was withheld from this viewer
+    warning_markers: list[WarningMarkerView]
+
+    def best(self, field_name: str) -> Any:
+        values = self.fields.get(field_name) or []
+        return values[0].value if values else None
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(str(v) for v in (self.best("given_name"), self.best("family_name")) if v) or "(no name)"
+
+
+@dataclass
+class RoleVia:
+    role: str
+    person_record: Citation
+
+
+@dataclass
+class PersonEvent:
+    event: SourceRecordView
+    roles: list[RoleVia]
+
+
+@dataclass
+class PersonCase:
+    case: SourceRecordView
+    roles: list[RoleVia]  # direct roles in the case
+    via_events: list[int]  # event record ids linking the person to the case
+
+
+@dataclass
+class PersonConnection:
+    """How another master person is connected: both in one event, or linked directly."""
+
+    kind: str  # "shared-event" | "direct"
+    their_role: str
+    my_role: str | None
+    event_id: int | None = None
+    event_reference: str | None = None
+    event_kind: str | None = None
+
+
+@dataclass
+class LinkedPerson:
+    master_id: int
+    display_name: str
+    connections: list[PersonConnection]
+
+
+@dataclass
+class AddressSpell:
+    address: str | None
+    postcode: str | None
+    first_seen: datetime | None
+    last_seen: datetime | None
+    sources: list[Citation] = field(default_factory=list)
+
+
+def _marking_text(row: dict[str, Any]) -> str:
+    return str(marking_from_columns(row["marking"], row.get("caveats")))
+
+
+def _normalise_row(row: dict[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for name in _TIME_COLUMNS & out.keys():
+        out[name] = from_store_time(out[name])
+    out["marking"] = _marking_text(row)
+    return out
+
+
+def source_record_view(viewer: Viewer, kind: str, row: Any) -> SourceRecordView | None:
+    """A stored row as the viewer may see it, or None when the whole record is above them."""
+    data = _normalise_row(dict(row._mapping))
+    if not can_see(viewer, data["marking"]):
+        return None
+    visible, withheld = redact(viewer, data)
+    return SourceRecordView(
+        id=data["id"],
+        kind=kind,
+        source_system=data["source_system"],
+        source_record_id=data["source_record_id"],
+        loaded_at=data["loaded_at"],
+        updated_at=data["updated_at"],
+        marking=data["marking"],
+        values={k: v for k, v in visible.items() if k not in _BOOKKEEPING},
+        raw=visible.get("raw") or {},
+        withheld=withheld,
+    )
+
+
+def _member_ids(connection: Connection, master_id: int) -> list[int]:
+    return list(
+        connection.execute(
+            sa.select(master_person_members.c.person_id).where(master_person_members.c.master_id == master_id)
+        ).scalars()
+    )
+
+
+def _visible_people(connection: Connection, viewer: Viewer, person_ids: Iterable[int]) -> list[SourceRecordView]:
+    ids = list(person_ids)
+    if not ids:
+        return []
+    rows = connection.execute(sa.select(record_people).where(record_people.c.id.in_(ids)).order_by(record_people.c.id))
+    return [view for row in rows if (view := source_record_view(viewer, "person", row)) is not None]
+
+
+def _comparable(value: Any) -> Any:
+    return " ".join(value.split()).casefold() if isinstance(value, str) else value
+
+
+def _collect_fields(records: list[SourceRecordView]) -> tuple[dict[str, list[SourcedValue]], list[str], dict[str, list[Citation]]]:
+    fields: dict[str, list[SourcedValue]] = {}
+    withheld: dict[str, list[Citation]] = defaultdict(list)
+    for name in PERSON_FIELDS:
+        groups: dict[Any, SourcedValue] = {}
+        for record in records:
+            if name in record.withheld:
+                withheld[name].append(record.citation)
+                continue
+            value = record.values.get(name)
+            if value in (None, ""):
+                continue
+            key = _comparable(value)
+            groups.setdefault(key, SourcedValue(value, [])).sources.append(record.citation)
+        if groups:
+            fields[name] = sorted(groups.values(), key=lambda v: (-len(v.sources), str(v.value)))
+    conflicts = [name for name, values in fields.items() if len(values) > 1]
+    return fields, conflicts, dict(withheld)
+
+
+def _markers(connection: Connection, viewer: Viewer, records: list[SourceRecordView]) -> list[WarningMarkerView]:
+    by_id = {r.id: r for r in records}
+    if not by_id:
+        return []
+    rows = connection.execute(
+        sa.select(record_warning_markers).where(record_warning_markers.c.person_id.in_(list(by_id)))
+        .order_by(record_warning_markers.c.marker)
+    )
+    return [
+        WarningMarkerView(row.marker, row.details, row.valid_from, by_id[row.person_id].citation)
+        for row in rows
+        if can_see(viewer, _marking_text(dict(row._mapping)))
+    ]
+
+
+def person_view(bind: Engine | Connection, viewer: Viewer, master_id: int) -> PersonView | None:
+    """The master person with every source record the viewer may see, where each value came
+    from, and conflicting values side by side. None when there is nothing the viewer may see."""
+    with within_transaction(bind) as connection:
+        records = _visible_people(connection, viewer, _member_ids(connection, master_id))
+        if not records:
+            return None
+        fields, conflicts, withheld = _collect_fields(records)
+        return PersonView(master_id, records, fields, conflicts, withheld, _markers(connection, viewer, records))
+
+
+def master_id_for(bind: Engine | Connection, viewer: Viewer, source_system: str, source_record_id: str) -> int | None:
+    """The master person holding a source person record, if the viewer may see that record."""
+    with within_transaction(bind) as connection:
+        row = connection.execute(
+            sa.select(record_people, master_person_members.c.master_id)
+            .join(master_person_members, master_person_members.c.person_id == record_people.c.id)
+            .where(record_people.c.source_system == source_system, record_people.c.source_record_id == source_record_id)
+        ).first()
+        if row is None or not can_see(viewer, _marking_text(dict(row._mapping))):
+            return None
+        return row.master_id
+
+
+def _visible_links(connection: Connection, viewer: Viewer, where) -> list[Any]:
+    rows = connection.execute(sa.select(record_links).where(where))
+    return [row for row in rows if can_see(viewer, _marking_text(dict(row._mapping)))]
+
+
+def _records_by_id(connection: Connection, viewer: Viewer, kind: str, ids: Iterable[int]) -> dict[int, SourceRecordView]:
+    ids = sorted(set(ids))
+    table = SOURCE_TABLES[kind]
+    out: dict[int, SourceRecordView] = {}
+    for start in range(0, len(ids), 500):
+        for row in connection.execute(sa.select(table).where(table.c.id.in_(ids[start : start + 500]))):
+            view = source_record_view(viewer, kind, row)
+            if view is not None:
+                out[view.id] = view
+    return out
+
+
+def _time_key(view: SourceRecordView) -> tuple:
+    when = view.values.get("occurred_at") or view.values.get("reported_at") or view.values.get("opened_at")
+    return (when is None, when or view.loaded_at, view.id)
+
+
+def person_events(bind: Engine | Connection, viewer: Viewer, master_id: int) -> list[PersonEvent]:
+    """Events the person is linked to, with the person's role(s), newest first."""
+    with within_transaction(bind) as connection:
+        people = {r.id: r for r in _visible_people(connection, viewer, _member_ids(connection, master_id))}
+        if not people:
+            return []
+        links = _visible_links(
+            connection, viewer,
+            (record_links.c.from_kind == "person") & record_links.c.from_id.in_(list(people)) & (record_links.c.to_kind == "event"),
+        )
+        events = _records_by_id(connection, viewer, "event", [l.to_id for l in links])
+        roles: dict[int, list[RoleVia]] = defaultdict(list)
+        for link in links:
+            if link.to_id in events:
+                roles[link.to_id].append(RoleVia(link.role, people[link.from_id].citation))
+        ordered = sorted(events.values(), key=_time_key, reverse=True)
+        return [PersonEvent(event, roles[event.id]) for event in ordered]
+
+
+def person_cases(bind: Engine | Connection, viewer: Viewer, master_id: int) -> list[PersonCase]:
+    """Cases the person is in, directly or through an event that is part of the case."""
+    with within_transaction(bind) as connection:
+        people = {r.id: r for r in _visible_people(connection, viewer, _member_ids(connection, master_id))}
+        if not people:
+            return []
+        person_links = _visible_links(
+            connection, viewer, (record_links.c.from_kind == "person") & record_links.c.from_id.in_(list(people))
+        )
+        event_ids = [l.to_id for l in person_links if l.to_kind == "event"]
+        visible_events = _records_by_id(connection, viewer, "event", event_ids)
+        case_links = _visible_links(
+            connection, viewer,
+            (record_links.c.from_kind == "event") & record_links.c.from_id.in_(list(visible_events) or [-1])
+            & (record_links.c.to_kind == "case"),
+        )
+        direct = [l for l in person_links if l.to_kind == "case"]
+        cases = _records_by_id(connection, viewer, "case", [l.to_id for l in direct] + [l.to_id for l in case_links])
+        result = []
+        for case in sorted(cases.values(), key=_time_key, reverse=True):
+            result.append(
+                PersonCase(
+                    case,
+                    [RoleVia(l.role, people[l.from_id].citation) for l in direct if l.to_id == case.id],
+                    sorted({l.from_id for l in case_links if l.to_id == case.id}),
+                )
+            )
+        return result
+
+
+def _masters_of(connection: Connection, person_ids: Iterable[int]) -> dict[int, int]:
+    ids = sorted(set(person_ids))
+    out: dict[int, int] = {}
+    for start in range(0, len(ids), 500):
+        rows = connection.execute(
+            sa.select(master_person_members.c.person_id, master_person_members.c.master_id).where(
+                master_person_members.c.person_id.in_(ids[start : start + 500])
+            )
+        )
+        out.update({row.person_id: row.master_id for row in rows})
+    return out
+
+
+def linked_people(bind: Engine | Connection, viewer: Viewer, master_id: int) -> list[LinkedPerson]:
+    """Other master people sharing an event with this person, or linked to them directly."""
+    with within_transaction(bind) as connection:
+        mine = {r.id: r for r in _visible_people(connection, viewer, _member_ids(connection, master_id))}
+        if not mine:
+            return []
+        my_links = _visible_links(
+            connection, viewer, (record_links.c.from_kind == "person") & record_links.c.from_id.in_(list(mine))
+        )
+        my_role_in_event = {l.to_id: l.role for l in my_links if l.to_kind == "event"}
+        events = _records_by_id(connection, viewer, "event", my_role_in_event)
+        connections: dict[int, list[tuple[int, PersonConnection]]] = defaultdict(list)  # other person record -> ...
+        if events:
+            others = _visible_links(
+                connection, viewer,
+                (record_links.c.to_kind == "event") & record_links.c.to_id.in_(list(events))
+                & (record_links.c.from_kind == "person") & record_links.c.from_id.notin_(list(mine)),
+            )
+            for link in others:
+                event = events[link.to_id]
+                connections[link.from_id].append(
+                    (link.from_id, PersonConnection("shared-event", link.role, my_role_in_event[link.to_id], event.id,
+                                               event.values.get("reference"), event.values.get("event_kind")))
+                )
+        direct = _visible_links(
+            connection, viewer,
+            (record_links.c.from_kind == "person") & (record_links.c.to_kind == "person")
+            & (record_links.c.from_id.in_(list(mine)) | record_links.c.to_id.in_(list(mine))),
+        )
+        for link in direct:
+            other = link.to_id if link.from_id in mine else link.from_id
+            if other not in mine:
+                connections[other].append((other, PersonConnection("direct", link.role, None)))
+        other_records = {r.id: r for r in _visible_people(connection, viewer, connections)}
+        masters = _masters_of(connection, other_records)
+        grouped: dict[int, list[PersonConnection]] = defaultdict(list)
+        names: dict[int, list[SourceRecordView]] = defaultdict(list)
+        for person_id, found in connections.items():
+            if person_id not in other_records or masters.get(person_id) in (None, master_id):
+                continue
+            grouped[masters[person_id]].extend(c for _, c in found)
+            names[masters[person_id]].append(other_records[person_id])
+        result = []
+        for other_master, found in grouped.items():
+            fields, _, _ = _collect_fields(names[other_master])
+            name = " ".join(str(v[0].value) for v in (fields.get("given_name"), fields.get("family_name")) if v)
+            result.append(LinkedPerson(other_master, name or "(no name)", found))
+        return sorted(result, key=lambda p: (-len(p.connections), p.display_name, p.master_id))
+
+
+def addresses_over_time(bind: Engine | Connection, viewer: Viewer, master_id: int) -> list[AddressSpell]:
+    """Addresses the sources hold for the person, each with when it was first and last recorded."""
+    with within_transaction(bind) as connection:
+        people = _visible_people(connection, viewer, _member_ids(connection, master_id))
+        spells: dict[tuple, AddressSpell] = {}
+
+        def note(address, postcode, when, citation):
+            if not (address or postcode):
+                return
+            key = (_comparable(address or ""), (postcode or "").replace(" ", "").upper())
+            spell = spells.setdefault(key, AddressSpell(address, postcode, when, when))
+            if when is not None:
+                spell.first_seen = min(filter(None, (spell.first_seen, when)))
+                spell.last_seen = max(filter(None, (spell.last_seen, when)))
+            if citation not in spell.sources:
+                spell.sources.append(citation)
+
+        for person in people:
+            when = person.values.get("recorded_at") or person.loaded_at
+            note(person.values.get("address"), person.values.get("postcode"), when, person.citation)
+        if people:
+            residences = _visible_links(
+                connection, viewer,
+                (record_links.c.from_kind == "person") & record_links.c.from_id.in_([p.id for p in people])
+                & (record_links.c.to_kind == "location") & (record_links.c.role == "resident"),
+            )
+            locations = _records_by_id(connection, viewer, "location", [l.to_id for l in residences])
+            for location in locations.values():
+                note(location.values.get("address"), location.values.get("postcode"), location.loaded_at, location.citation)
+        return sorted(spells.values(), key=lambda s: (s.last_seen is None, s.last_seen), reverse=True)
+
+
+def person_objects(bind: Engine | Connection, viewer: Viewer, master_id: int) -> list[tuple[SourceRecordView, list[RoleVia]]]:
+    """Vehicles, phones, weapons and property the person owns, keeps or uses."""
+    with within_transaction(bind) as connection:
+        people = {r.id: r for r in _visible_people(connection, viewer, _member_ids(connection, master_id))}
+        if not people:
+            return []
+        links = _visible_links(
+            connection, viewer,
+            (record_links.c.from_kind == "person") & record_links.c.from_id.in_(list(people)) & (record_links.c.to_kind == "object"),
+        )
+        objects = _records_by_id(connection, viewer, "object", [l.to_id for l in links])
+        return [
+            (obj, [RoleVia(l.role, people[l.from_id].citation) for l in links if l.to_id == obj.id])
+            for obj in sorted(objects.values(), key=lambda o: o.id)
+        ]
+
+
+def get_record(bind: Engine | Connection, viewer: Viewer, kind: str, record_id: int) -> SourceRecordView | None:
+    """One source record of any kind, or None when it does not exist or is above the viewer."""
+    if kind not in SOURCE_TABLES:
+        raise ValueError(f"unknown record kind {kind!r} (known: {', '.join(SOURCE_TABLES)})")
+    with within_transaction(bind) as connection:
+        return _records_by_id(connection, viewer, kind, [record_id]).get(record_id)
+
+
+def iter_people(bind: Engine | Connection, viewer: Viewer, *, batch_size: int = 10_000) -> Iterator[list[dict[str, Any]]]:
+    """Every source person record the viewer may see, in id order and in batches, as flat dicts
+    (id, master_id, source_system, source_record_id and the person fields): the linkage
+    engine's input. Withheld fields are absent from each dict."""
+    last_id = 0
+    engine = bind if isinstance(bind, Engine) else None
+    while True:
+        with (engine.connect() if engine is not None else _borrow(bind)) as connection:
+            rows = connection.execute(
+                sa.select(record_people, master_person_members.c.master_id)
+                .join(master_person_members, master_person_members.c.person_id == record_people.c.id, isouter=True)
+                .where(record_people.c.id > last_id)
+                .order_by(record_people.c.id)
+                .limit(batch_size)
+            ).all()
+        if not rows:
+            return
+        last_id = rows[-1].id
+        batch = []
+        for row in rows:
+            view = source_record_view(viewer, "person", row)
+            if view is None:
+                continue
+            flat = {"id": view.id, "source_system": view.source_system, "source_record_id": view.source_record_id}
+            flat.update({k: v for k, v in view.values.items() if k in PERSON_FIELDS or k in ("recorded_at", "master_id")})
+            batch.append(flat)
+        if batch:
+            yield batch
+
+
+class _borrow:
+    """Use a caller's connection as a context manager without closing it."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def __enter__(self) -> Connection:
+        return self.connection
+
+    def __exit__(self, *exc) -> None:
+        return None
+
