@@ -1,0 +1,29 @@
+"""One Jinja2 environment for every page, with the globals every page needs."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+
+import watchhouse
+from watchhouse.sample import ATTRIBUTION
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+PRODUCT_NAME = "Watchhouse"
+
+
+@lru_cache(maxsize=256)
+def static_url(path: str) -> str:
+    """URL of a static file with a content hash, so browsers may cache it for good."""
+    digest = hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
+    return f"/static/{path}?v={digest}"
+
+
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+templates.env.globals.update(
+    version=watchhouse.__version__, attribution=ATTRIBUTION, product_name=PRODUCT_NAME, static_url=static_url
+)
