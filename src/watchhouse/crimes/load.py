@@ -1,0 +1,367 @@
+"""Writing police.uk crimes, outcomes, stops and map points: the crimes capability's write API.
+
+Ingest (and anything else that produces police.uk-shaped records) calls these functions and
+never touches the tables. Every function takes an open connection, so the caller decides the
+transaction (ingest loads each file atomically), and returns what it inserted, updated and left
+unchanged, so re-loading the same records is visibly a no-op.
+
+Rows are plain dicts with the keys documented on each function. Rows without a Crime ID (anti-
+social behaviour) and stops have no published key, so their key is a digest of their content
+plus their occurrence number among identical rows of the same batch: two identical ASB reports
+at the same map point stay two crimes, and loading the same file again finds both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from watchhouse.crimes.categories import category_slug
+from watchhouse.crimes.tables import crimes, map_points, outcomes, stops
+
+# Bound parameters per IN (...) query: well under SQLite's limit, large enough to be cheap.
+_KEY_CHUNK = 900
+
+
+@dataclass
+class LoadCounts:
+    """What a load did. For outcomes, ``updated`` counts crimes whose last outcome advanced."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __add__(self, other: LoadCounts) -> LoadCounts:
+        return LoadCounts(
+            self.inserted + other.inserted, self.updated + other.updated, self.unchanged + other.unchanged
+        )
+
+
+def content_key(fields: Sequence[object], occurrence: int) -> str:
+    """A stable 64-hex key for a record that has no published identifier."""
+    text = "\x1f".join("" if value is None else str(value) for value in fields)
+    return hashlib.sha256(f"{text}\x1e{occurrence}".encode()).hexdigest()
+
+
+def _content_keys(rows: Iterable[Sequence[object]]) -> Iterator[str]:
+    seen: dict[tuple, int] = {}
+    for fields in rows:
+        fields = tuple(fields)
+        occurrence = seen.get(fields, 0)
+        seen[fields] = occurrence + 1
+        yield content_key(fields, occurrence)
+
+
+def _chunks(items: Sequence, size: int = _KEY_CHUNK) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _existing(connection: Connection, key_column: sa.Column, columns: Sequence[sa.Column], keys: Sequence[str]) -> dict:
+    """Rows already stored for ``keys``, as {key: tuple(columns)}."""
+    found: dict = {}
+    statement = sa.select(key_column, *columns).where(key_column.in_(sa.bindparam("keys", expanding=True)))
+    for chunk in _chunks(list(keys)):
+        for row in connection.execute(statement, {"keys": list(chunk)}):
+            found[row[0]] = tuple(row[1:])
+    return found
+
+
+# ---------------------------------------------------------------------------------------- map points
+
+
+def resolve_map_points(connection: Connection, points: Iterable[tuple[float, float, str]]) -> dict[tuple[float, float, str], int]:
+    """Ids for (latitude, longitude, name) map points, creating the ones not yet stored.
+
+    The id is what the public API shows as ``location.street.id``; it never changes once given.
+    """
+    wanted = set(points)
+    if not wanted:
+        return {}
+    latitudes = [point[0] for point in wanted]
+    longitudes = [point[1] for point in wanted]
+    # One range scan over the (latitude, longitude, name) unique index instead of a lookup per point.
+    stored = connection.execute(
+        sa.select(map_points.c.latitude, map_points.c.longitude, map_points.c.name, map_points.c.id).where(
+            map_points.c.latitude.between(min(latitudes), max(latitudes)),
+            map_points.c.longitude.between(min(longitudes), max(longitudes)),
+        )
+    )
+    ids = {(lat, lng, name): point_id for lat, lng, name, point_id in stored if (lat, lng, name) in wanted}
+    missing = sorted(wanted.difference(ids))
+    if missing:
+        statement = sa.insert(map_points).returning(map_points.c.id, sort_by_parameter_order=True)
+        for chunk in _chunks(missing, 5000):
+            created = connection.execute(
+                statement, [{"latitude": lat, "longitude": lng, "name": name} for lat, lng, name in chunk]
+            )
+            ids.update(zip(chunk, created.scalars()))
+    return ids
+
+
+# ---------------------------------------------------------------------------------------- street crimes
+
+# Columns compared to decide whether a stored crime changed; where it came from is not content.
+_CRIME_CONTENT = (
+    "persistent_id",
+    "month",
+    "reported_by",
+    "falls_within",
+    "force_code",
+    "latitude",
+    "longitude",
+    "map_point_id",
+    "lsoa_code",
+    "lsoa_name",
+    "crime_type",
+    "category",
+    "last_outcome_category",
+    "last_outcome_month",
+    "context",
+)
+_CRIME_CONTENT_COLUMNS = [crimes.c[name] for name in _CRIME_CONTENT]
+# The content of a crime without a Crime ID: everything the archive row says about it.
+_ANONYMOUS_CRIME_FIELDS = (
+    "month",
+    "reported_by",
+    "falls_within",
+    "longitude",
+    "latitude",
+    "location",
+    "lsoa_code",
+    "lsoa_name",
+    "crime_type",
+    "last_outcome_category",
+    "context",
+)
+
+
+def street_crime_keys(rows: Sequence[Mapping]) -> list[str]:
+    """Each row's crime_key: its Crime ID, or a content key for rows without one."""
+    anonymous = [index for index, row in enumerate(rows) if not row["crime_id"]]
+    generated = _content_keys(tuple(rows[index][field] for field in _ANONYMOUS_CRIME_FIELDS) for index in anonymous)
+    keys = [row["crime_id"].lower() for row in rows]
+    for index, key in zip(anonymous, generated):
+        keys[index] = key
+    return keys
+
+
+def upsert_street_crimes(connection: Connection, rows: Sequence[Mapping]) -> LoadCounts:
+    """Insert or update street-level crimes; ``rows`` are the records of ONE archive file, in order.
+
+    Each row has: crime_id ("" when the archive gives none), month, reported_by, falls_within,
+    force_code, latitude, longitude (both None when the crime has no location), location (the
+    "On or near ..." name), lsoa_code, lsoa_name, crime_type (archive name), last_outcome_category
+    (name or ""), context, source_file, source_line.
+
+    A stored crime keeps an outcome applied from a later outcomes file rather than going back to
+    the street file's older one.
+    """
+    if not rows:
+        return LoadCounts()
+    keys = street_crime_keys(rows)
+    point_ids = resolve_map_points(
+        connection,
+        ((row["latitude"], row["longitude"], row["location"]) for row in rows if row["latitude"] is not None),
+    )
+    stored = _existing(connection, crimes.c.crime_key, _CRIME_CONTENT_COLUMNS, keys)
+    later_outcomes = _latest_outcomes(connection, [key for key, row in zip(keys, rows) if row["crime_id"]])
+
+    counts = LoadCounts()
+    new_rows: list[dict] = []
+    changed_rows: list[dict] = []
+    batch_seen: dict[str, int] = {}
+    for key, row in zip(keys, rows):
+        record = _crime_record(key, row, point_ids)
+        latest = later_outcomes.get(key)
+        if latest and latest[0] > record["month"]:
+            record["last_outcome_month"], record["last_outcome_category"] = latest
+        before = stored.get(key)
+        if before is not None:
+            stored_month, stored_outcome = before[_OUTCOME_MONTH], before[_OUTCOME_CATEGORY]
+            if stored_month and stored_month > record["month"]:
+                record["last_outcome_category"], record["last_outcome_month"] = stored_outcome, stored_month
+            if tuple(record[name] for name in _CRIME_CONTENT) == before:
+                counts.unchanged += 1
+            else:
+                changed_rows.append(record)
+                counts.updated += 1
+        elif key in batch_seen:
+            # The same Crime ID twice in one file: the later row wins, as it would on reload.
+            new_rows[batch_seen[key]] = record
+            counts.unchanged += 1
+        else:
+            batch_seen[key] = len(new_rows)
+            new_rows.append(record)
+            counts.inserted += 1
+    if new_rows:
+        connection.execute(crimes.insert(), new_rows)
+    if changed_rows:
+        connection.execute(
+            crimes.update()
+            .where(crimes.c.crime_key == sa.bindparam("b_crime_key"))
+            .values({name: sa.bindparam(name) for name in (*_CRIME_CONTENT, "source_file", "source_line")}),
+            [{**record, "b_crime_key": record["crime_key"]} for record in changed_rows],
+        )
+    return counts
+
+
+_OUTCOME_MONTH = _CRIME_CONTENT.index("last_outcome_month")
+_OUTCOME_CATEGORY = _CRIME_CONTENT.index("last_outcome_category")
+
+
+def _crime_record(key: str, row: Mapping, point_ids: Mapping) -> dict:
+    latitude = row["latitude"]
+    category = category_slug(row["crime_type"])
+    if category is None:
+        raise ValueError(f"unknown crime type {row['crime_type']!r} (line {row.get('source_line')})")
+    outcome = row["last_outcome_category"] or None
+    return {
+        "crime_key": key,
+        "persistent_id": row["crime_id"].lower(),
+        "month": row["month"],
+        "reported_by": row["reported_by"],
+        "falls_within": row["falls_within"],
+        "force_code": row["force_code"],
+        "latitude": latitude,
+        "longitude": row["longitude"],
+        "map_point_id": None if latitude is None else point_ids[(latitude, row["longitude"], row["location"])],
+        "lsoa_code": row["lsoa_code"] or None,
+        "lsoa_name": row["lsoa_name"] or None,
+        "crime_type": row["crime_type"],
+        "category": category,
+        # The street archive gives no outcome date; the crime's month is the best it says.
+        "last_outcome_category": outcome,
+        "last_outcome_month": row["month"] if outcome else None,
+        "context": row["context"] or "",
+        "source_file": row["source_file"],
+        "source_line": row["source_line"],
+    }
+
+
+def _latest_outcomes(connection: Connection, crime_keys: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """{crime_key: (month, outcome name)} of the latest stored outcome of each crime."""
+    if not crime_keys or connection.execute(sa.select(outcomes.c.id).limit(1)).first() is None:
+        return {}
+    latest: dict[str, tuple[str, str]] = {}
+    statement = (
+        sa.select(outcomes.c.crime_key, outcomes.c.month, outcomes.c.outcome_type)
+        .where(outcomes.c.crime_key.in_(sa.bindparam("keys", expanding=True)))
+        .order_by(outcomes.c.month, outcomes.c.source_line, outcomes.c.id)
+    )
+    for chunk in _chunks(list(crime_keys)):
+        for crime_key, month, outcome_type in connection.execute(statement, {"keys": list(chunk)}):
+            latest[crime_key] = (month, outcome_type)
+    return latest
+
+
+# ---------------------------------------------------------------------------------------- outcomes
+
+_OUTCOME_FIELDS = ("crime_id", "month", "reported_by", "falls_within", "outcome_type")
+
+
+def apply_outcomes(connection: Connection, rows: Sequence[Mapping]) -> LoadCounts:
+    """Store outcome records and advance the last outcome of the crimes they refer to.
+
+    Each row has: crime_id (64 hex), month, reported_by, falls_within, force_code, outcome_type
+    (archive name), source_file, source_line. ``inserted``/``unchanged`` count outcome rows;
+    ``updated`` counts crimes whose last outcome became a newer one. Outcomes for crimes not yet
+    loaded are kept and applied when the crime arrives.
+    """
+    from watchhouse.crimes.categories import outcome_code
+
+    if not rows:
+        return LoadCounts()
+    keys = list(_content_keys(tuple(row[field] for field in _OUTCOME_FIELDS) for row in rows))
+    stored = _existing(connection, outcomes.c.outcome_key, [], keys)
+    counts = LoadCounts()
+    fresh: dict[str, dict] = {}
+    latest: dict[str, tuple[str, str]] = {}
+    for key, row in zip(keys, rows):
+        crime_key = row["crime_id"].lower()
+        candidate = (row["month"], row["outcome_type"])
+        if crime_key not in latest or candidate[0] >= latest[crime_key][0]:
+            latest[crime_key] = candidate
+        if key in stored or key in fresh:
+            counts.unchanged += 1
+            continue
+        fresh[key] = {
+            "outcome_key": key,
+            "crime_key": crime_key,
+            "month": row["month"],
+            "outcome_type": row["outcome_type"],
+            "outcome_code": outcome_code(row["outcome_type"]),
+            "force_code": row["force_code"],
+            "source_file": row["source_file"],
+            "source_line": row["source_line"],
+        }
+        counts.inserted += 1
+    if fresh:
+        connection.execute(outcomes.insert(), list(fresh.values()))
+
+    current = _existing(
+        connection, crimes.c.crime_key, [crimes.c.last_outcome_month, crimes.c.last_outcome_category], list(latest)
+    )
+    advanced = [
+        {"b_crime_key": crime_key, "last_outcome_month": month, "last_outcome_category": name}
+        for crime_key, (month, name) in latest.items()
+        if crime_key in current and (current[crime_key][0] is None or month > current[crime_key][0])
+    ]
+    if advanced:
+        connection.execute(
+            crimes.update()
+            .where(crimes.c.crime_key == sa.bindparam("b_crime_key"))
+            .values(
+                last_outcome_month=sa.bindparam("last_outcome_month"),
+                last_outcome_category=sa.bindparam("last_outcome_category"),
+            ),
+            advanced,
+        )
+    counts.updated = len(advanced)
+    return counts
+
+
+# ---------------------------------------------------------------------------------------- stop and search
+
+_STOP_FIELDS = (
+    "force_code",
+    "month",
+    "datetime",
+    "type",
+    "operation",
+    "operation_name",
+    "latitude",
+    "longitude",
+    "gender",
+    "age_range",
+    "self_defined_ethnicity",
+    "officer_defined_ethnicity",
+    "legislation",
+    "object_of_search",
+    "outcome",
+    "outcome_linked_to_object_of_search",
+    "removal_of_more_than_outer_clothing",
+)
+
+
+def upsert_stops(connection: Connection, rows: Sequence[Mapping]) -> LoadCounts:
+    """Store stop-and-search records of ONE archive file, in order.
+
+    Each row has the ``stops`` columns except id/stop_key: force_code, month, datetime, type,
+    operation ("true"/"false"/""), operation_name, latitude, longitude, gender, age_range,
+    self_defined_ethnicity, officer_defined_ethnicity, legislation, object_of_search, outcome,
+    outcome_linked_to_object_of_search, removal_of_more_than_outer_clothing, source_file,
+    source_line. A stop's key is its content, so a stored stop is always unchanged.
+    """
+    if not rows:
+        return LoadCounts()
+    keys = list(_content_keys(tuple(row[field] for field in _STOP_FIELDS) for row in rows))
+    stored = _existing(connection, stops.c.stop_key, [], keys)
+    fresh = [{**row, "stop_key": key} for key, row in zip(keys, rows) if key not in stored]
+    if fresh:
+        connection.execute(stops.insert(), fresh)
+    return LoadCounts(inserted=len(fresh), unchanged=len(rows) - len(fresh))
