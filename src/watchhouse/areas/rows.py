@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from watchhouse.areas.model import DISTRICT, FORCE, LSOA, NEIGHBOURHOOD
+from watchhouse.areas.model import DISTRICT, FORCE, NEIGHBOURHOOD
 from watchhouse.areas.tables import areas
 
 COLUMNS = [column.name for column in areas.columns]
@@ -67,14 +67,19 @@ def write_changes(connection: Connection, before: dict[str, dict], after: dict[s
 
 
 def sum_populations(rows: dict[str, dict]) -> None:
-    """Each area above LSOA gets the sum of its children's populations (None if none is known)."""
-    for level, child_level in ((NEIGHBOURHOOD, LSOA), (DISTRICT, NEIGHBOURHOOD), (FORCE, DISTRICT)):
+    """Each area above LSOA gets the sum of its children's populations (None if none is known).
+
+    Children are counted whatever their level, so an LSOA left directly under its district
+    (no neighbourhood contains it) still counts towards the district.
+    """
+    for level in (NEIGHBOURHOOD, DISTRICT, FORCE):
         totals: dict[str, int] = defaultdict(int)
         known: set[str] = set()
         for row in rows.values():
-            if row["level"] == child_level and row["parent_code"] and row["population"] is not None:
-                totals[row["parent_code"]] += row["population"]
-                known.add(row["parent_code"])
+            parent = rows.get(row["parent_code"]) if row["parent_code"] else None
+            if parent is not None and parent["level"] == level and row["population"] is not None:
+                totals[parent["code"]] += row["population"]
+                known.add(parent["code"])
         for row in rows.values():
             if row["level"] == level:
                 row["population"] = totals[row["code"]] if row["code"] in known else None
