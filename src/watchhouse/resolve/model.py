@@ -1,0 +1,390 @@
+"""The Splink 5 person-linkage model: comparisons for UK person records, unsupervised training.
+
+The comparisons are built from whichever person features the mapped files provide, so the
+same code serves a file with a national id and no address as well as one with everything.
+All SQL here is either Splink's own level library (translated per backend) or plain ANSI
+arithmetic and comparison, so the settings run on DuckDB and on Spark alike.
+
+Household evidence. Fellegi-Sunter adds up evidence as if fields were independent, but people
+who live together share a surname, address and postcode *because* they live together. When a
+pair already shows it is two different people — clearly different given names (partners,
+twins, siblings), or dates of birth a generation apart (parents and children, a father and a
+son of the same name), or different Jr/Sr suffixes — the shared household no longer counts
+as evidence of identity: its positive weight is removed (``HOUSEHOLD_COMPARISONS``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from watchhouse.resolve.prepare import PreparedRecords
+
+HOUSEHOLD_COMPARISONS = ("family_name", "address", "postcode", "locality", "region")
+LABEL_GIVEN_DIFFERENT = "given names unrelated"
+LABEL_DOB_GENERATION_APART = "born more than 12 years apart"
+LABEL_SUFFIX_DIFFERENT = "different generation suffix (Jr/Sr)"
+DEFAULT_THRESHOLD = 0.5
+# A level at or below this weight (m/u <= 1/16) says the pair are two people, not one.
+DISTINCT_PERSON_WEIGHT = -4.0
+# Recall assumed for the "exact on name and date of birth, or on an identifier" rules when
+# estimating how many pairs match; duplicates in real systems are mostly messier than that.
+DETERMINISTIC_RECALL = 0.6
+SPLINK_LOG_LEVEL = logging.ERROR
+
+
+def _present(features: set[str], *names: str) -> bool:
+    return all(name in features for name in names)
+
+
+def build_comparisons(features: set[str], identifiers: list[str]) -> list[Any]:
+    """The comparisons for the person features that have values."""
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+
+    comparisons: list[Any] = []
+    if "given_name" in features:
+        levels = [
+            cll.NullLevel("given_name"),
+            cll.ExactMatchLevel("given_name").configure(tf_adjustment_column="given_name",
+                                                        label_for_charts="given name exact"),
+            cll.ArrayIntersectLevel("given_formal", 1).configure(label_for_charts="nickname or diminutive"),
+            cll.JaroWinklerLevel("given_name", 0.92).configure(label_for_charts="given name Jaro-Winkler >= 0.92"),
+            cll.ArrayIntersectLevel("given_names_all", 1).configure(label_for_charts="shares a given or middle name"),
+            cll.CustomLevel(
+                "(length(given_name_l) = 1 OR length(given_name_r) = 1) AND given_initial_l = given_initial_r",
+                "initial matches name",
+            ),
+            cll.JaroWinklerLevel("given_name", 0.8).configure(label_for_charts="given name Jaro-Winkler >= 0.8"),
+        ]
+        if "family_name" in features:
+            levels.append(cll.CustomLevel("given_name_l = family_name_r", "given and family names swapped"))
+        levels.append(cll.ElseLevel().configure(label_for_charts=LABEL_GIVEN_DIFFERENT))
+        comparisons.append(cl.CustomComparison(levels, "given_name", "given name"))
+    if "family_name" in features:
+        levels = [
+            cll.NullLevel("family_name"),
+            cll.ExactMatchLevel("family_name").configure(tf_adjustment_column="family_name",
+                                                         label_for_charts="family name exact"),
+            cll.JaroWinklerLevel("family_name", 0.92).configure(label_for_charts="family name Jaro-Winkler >= 0.92"),
+            cll.ArrayIntersectLevel("family_tokens", 1).configure(
+                label_for_charts="shares part of a double-barrelled name"),
+            cll.JaroWinklerLevel("family_name", 0.8).configure(label_for_charts="family name Jaro-Winkler >= 0.8"),
+        ]
+        if "given_name" in features:
+            levels.append(cll.CustomLevel("family_name_l = given_name_r", "given and family names swapped"))
+        levels.append(cll.ElseLevel().configure(label_for_charts="family names differ"))
+        comparisons.append(cl.CustomComparison(levels, "family_name", "family name"))
+    if "dob" in features:
+        comparisons.append(cl.CustomComparison([
+            cll.NullLevel("dob"),
+            cll.ExactMatchLevel("dob").configure(label_for_charts="date of birth exact"),
+            cll.CustomLevel(
+                "dob_year_l = dob_year_r AND dob_month_l = dob_day_r AND dob_day_l = dob_month_r",
+                "day and month transposed",
+            ),
+            cll.CustomLevel(
+                "(dob_year_l = dob_year_r AND dob_month_l = dob_month_r)"
+                " OR (dob_year_l = dob_year_r AND dob_day_l = dob_day_r)"
+                " OR (dob_month_l = dob_month_r AND dob_day_l = dob_day_r)",
+                "one of day, month, year differs",
+            ),
+            cll.CustomLevel("dob_year_l = dob_year_r", "same year only"),
+            cll.CustomLevel("abs(dob_year_l - dob_year_r) <= 5", "born within 5 years"),
+            cll.CustomLevel("abs(dob_year_l - dob_year_r) <= 12", "born within 12 years"),
+            cll.ElseLevel().configure(label_for_charts=LABEL_DOB_GENERATION_APART),
+        ], "dob", "date of birth"))
+    if "postcode" in features:
+        comparisons.append(cl.CustomComparison([
+            cll.NullLevel("postcode"),
+            cll.ExactMatchLevel("postcode").configure(label_for_charts="postcode exact"),
+            cll.ExactMatchLevel("postcode_sector").configure(label_for_charts="same postcode sector"),
+            cll.LevenshteinLevel("postcode", 1).configure(label_for_charts="postcode one character different"),
+            cll.ExactMatchLevel("postcode_district").configure(label_for_charts="same postcode district"),
+            cll.ExactMatchLevel("postcode_area").configure(label_for_charts="same postcode area"),
+            cll.ElseLevel().configure(label_for_charts="postcodes differ"),
+        ], "postcode", "postcode"))
+    if "address" in features:
+        comparisons.append(cl.CustomComparison([
+            cll.NullLevel("address"),
+            cll.ExactMatchLevel("address").configure(label_for_charts="address exact"),
+            cll.JaroWinklerLevel("address", 0.9).configure(label_for_charts="address Jaro-Winkler >= 0.9"),
+            cll.ArrayIntersectLevel("address_tokens", 2).configure(label_for_charts="address shares 2+ words"),
+            cll.ElseLevel().configure(label_for_charts="addresses differ"),
+        ], "address", "address"))
+    if "locality" in features:
+        comparisons.append(cl.CustomComparison([
+            cll.NullLevel("locality"),
+            cll.ExactMatchLevel("locality").configure(tf_adjustment_column="locality",
+                                                      label_for_charts="locality exact"),
+            cll.JaroWinklerLevel("locality", 0.88).configure(label_for_charts="locality Jaro-Winkler >= 0.88"),
+            cll.ElseLevel().configure(label_for_charts="localities differ"),
+        ], "locality", "locality"))
+    if "region" in features:
+        comparisons.append(cl.CustomComparison([
+            cll.NullLevel("region"),
+            cll.ExactMatchLevel("region").configure(label_for_charts="region exact"),
+            cll.ElseLevel().configure(label_for_charts="regions differ"),
+        ], "region", "region"))
+    if "sex" in features:
+        comparisons.append(cl.CustomComparison([
+            cll.NullLevel("sex"),
+            cll.ExactMatchLevel("sex").configure(label_for_charts="sex agrees"),
+            cll.ElseLevel().configure(label_for_charts="sex differs"),
+        ], "sex", "sex"))
+    if "name_suffix" in features:
+        comparisons.append(cl.CustomComparison([
+            cll.NullLevel("name_suffix"),
+            cll.ExactMatchLevel("name_suffix").configure(label_for_charts="same generation suffix"),
+            cll.ElseLevel().configure(label_for_charts=LABEL_SUFFIX_DIFFERENT),
+        ], "name_suffix", "generation suffix"))
+    for name in identifiers:
+        column = f"id_{name}"
+        if column not in features:
+            continue
+        comparisons.append(cl.CustomComparison([
+            cll.NullLevel(column),
+            cll.ExactMatchLevel(column).configure(label_for_charts=f"{name} exact"),
+            cll.LevenshteinLevel(column, 1).configure(label_for_charts=f"{name} one typo"),
+            cll.ElseLevel().configure(label_for_charts=f"{name} differs"),
+        ], column, name))
+    return comparisons
+
+
+def build_blocking_rules(features: set[str], identifiers: list[str], link_only: bool) -> list[str]:
+    """Candidate-pair rules over whichever features exist; each catches what the others miss."""
+    candidates = [
+        ("given_key", "family_name"),        # the common case, nicknames included
+        ("dob", "given_initial"),            # married-name changes, surname typos
+        ("dob", "family_initial"),           # given-name typos and initials
+        ("family_name", "dob_year"),         # day/month swaps plus given-name variants
+        ("given_key", "postcode"),           # married names at the same address
+        ("family_name", "postcode"),         # given names written differently at one address
+        ("postcode", "dob_year"),
+        ("address", "dob_year"),
+    ]
+    rules: list[str] = []
+    for columns in candidates:
+        if _present(features, *columns):
+            rules.append(" AND ".join(f"l.{c} = r.{c}" for c in columns))
+    if _present(features, "given_name", "family_name"):
+        rules.append("l.given_name = r.family_name AND l.family_name = r.given_name")
+    for name in identifiers:
+        if f"id_{name}" in features:
+            rules.append(f"l.id_{name} = r.id_{name}")
+    if not rules:
+        raise ValueError("the records share no blocking fields: map names with a date of birth or postcode, "
+                         "or an identifier")
+    if link_only:
+        rules = [f"({rule}) AND l.source <> r.source" for rule in rules]
+    return rules
+
+
+def training_rules(features: set[str], identifiers: list[str]) -> list[str]:
+    """EM blocking rules: each fixes some fields so the others can be estimated."""
+    rules = []
+    for columns in (("given_key", "family_name"), ("dob",), ("postcode", "dob_year")):
+        if _present(features, *columns):
+            rules.append(" AND ".join(f"l.{c} = r.{c}" for c in columns))
+    for name in identifiers:
+        if f"id_{name}" in features and len(rules) < 2:
+            rules.append(f"l.id_{name} = r.id_{name}")
+    return rules
+
+
+def deterministic_rules(features: set[str], identifiers: list[str]) -> list[str]:
+    rules = []
+    if _present(features, "given_name", "family_name", "dob"):
+        rules.append("l.given_name = r.given_name AND l.family_name = r.family_name AND l.dob = r.dob")
+    elif _present(features, "given_name", "family_name", "postcode"):
+        rules.append("l.given_name = r.given_name AND l.family_name = r.family_name AND l.postcode = r.postcode")
+    for name in identifiers:
+        if f"id_{name}" in features:
+            rules.append(f"l.id_{name} = r.id_{name}")
+    return rules
+
+
+def model_features(records: PreparedRecords) -> set[str]:
+    features = records.available
+    # A suffix seen on a handful of rows is noise for EM; it matters when a source records it.
+    if "name_suffix" in features and records.frame["name_suffix"].notna().mean() < 0.001:
+        features.discard("name_suffix")
+    return features
+
+
+@dataclass
+class LinkModel:
+    """A trained (or loaded) model bound to the records it links."""
+
+    linker: Any
+    records: PreparedRecords
+    link_only: bool
+    threshold: float = DEFAULT_THRESHOLD
+    table: Any = None
+    notes: list[str] = field(default_factory=list)
+
+    def settings(self) -> dict[str, Any]:
+        return self.linker.misc.save_model_to_json()
+
+    def save(self, path: str | Path) -> None:
+        """Write the Splink settings JSON; ``load_model`` or plain Splink can reuse it."""
+        Path(path).write_text(json.dumps(self.settings(), indent=2), encoding="utf-8")
+
+    # -- household evidence -------------------------------------------------------------
+    def _level_weight(self, column: str, label: str) -> float | None:
+        """The trained match weight of one comparison level, or None if the model lacks it."""
+        for comparison in self.linker._settings_obj.comparisons:
+            if comparison.output_column_name != column:
+                continue
+            for level in comparison.comparison_levels:
+                if level.label_for_charts == label:
+                    return level._match_weight
+        return None
+
+    def adjusted_scores_sql(self, table: str) -> str:
+        """SQL returning uid_l, uid_r, match_weight, match_probability with household evidence removed.
+
+        Splink 5 keeps each comparison's weight (``mw_<name>``) but not its level, so a level is
+        recognised by its trained weight, which is a float8 literal in Splink's own SQL.
+        """
+        comparisons = self.linker._settings_obj.comparisons
+        names = {c.output_column_name for c in comparisons}
+        distinct_person = []
+        for column, label in (("given_name", LABEL_GIVEN_DIFFERENT), ("dob", LABEL_DOB_GENERATION_APART),
+                              ("name_suffix", LABEL_SUFFIX_DIFFERENT)):
+            weight = self._level_weight(column, label)
+            # Only where the data shows duplicates rarely disagree like this does the
+            # disagreement mark a different person; messy sources keep their evidence.
+            if weight is not None and math.isfinite(weight) and weight <= DISTINCT_PERSON_WEIGHT:
+                distinct_person.append(f"abs(mw_{column} - ({weight!r})) < 1e-9")
+        identifier_agrees = [f"mw_{c} > 0" for c in sorted(names) if c.startswith("id_")]
+        tf_columns = {c.output_column_name for c in comparisons
+                      if any(level._has_tf_adjustments for level in c.comparison_levels)}
+        household_terms = []
+        for column in HOUSEHOLD_COMPARISONS:
+            if column in names:
+                evidence = f"mw_{column}" + (f" + coalesce(mw_tf_adj_{column}, 0)" if column in tf_columns else "")
+                household_terms.append(f"CASE WHEN {evidence} > 0 THEN {evidence} ELSE 0 END")
+        if distinct_person and household_terms:
+            condition = f"({' OR '.join(distinct_person)})"
+            if identifier_agrees:  # twins and partners do not share a national id or PNC number
+                condition += f" AND NOT ({' OR '.join(identifier_agrees)})"
+            weight_sql = (f"match_weight - CASE WHEN {condition} "
+                          f"THEN {' + '.join(household_terms)} ELSE 0 END")
+        else:
+            weight_sql = "match_weight"
+        return (
+            "SELECT uid_l, uid_r, adjusted_weight AS match_weight, "
+            "power(2, adjusted_weight) / (1 + power(2, adjusted_weight)) AS match_probability "
+            f"FROM (SELECT uid_l, uid_r, {weight_sql} AS adjusted_weight FROM {table}) AS scored"
+        )
+
+    def scores(self, predictions: Any, minimum_probability: float = 0.0) -> pd.DataFrame:
+        sql = self.adjusted_scores_sql(predictions.physical_name)
+        if minimum_probability > 0:
+            sql = f"SELECT * FROM ({sql}) AS adjusted WHERE match_probability >= {minimum_probability}"
+        frame = self.linker.misc.query_sql(sql, output_type="pandas")
+        predictions.drop_table_from_database_and_remove_from_cache()
+        return frame.astype({"uid_l": "int64", "uid_r": "int64", "match_weight": "float64",
+                             "match_probability": "float64"})
+
+    def predict(self, minimum_probability: float = 0.01) -> pd.DataFrame:
+        """All candidate pairs scoring at least ``minimum_probability`` after household evidence."""
+        floor = max(1e-6, min(minimum_probability, self.threshold)) / 100
+        predictions = self.linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
+        return self.scores(predictions, minimum_probability)
+
+    def score_within_groups(self, groups: pd.Series) -> pd.DataFrame:
+        """Score every pair of records that share a group (uid -> group id), for clustering checks."""
+        frame = self.records.frame.iloc[groups.index.to_numpy()].copy()  # uid is the row position
+        frame["score_group"] = groups.to_numpy()
+        db_api = self.linker._db_api
+        table = db_api.register(frame, table_name=f"__wh_groups_{id(frame)}")
+        predictions = self.linker.inference.predict_within(
+            table, link_type="dedupe_only",
+            blocking_rules_to_generate_predictions=["l.score_group = r.score_group"], warning_mode="never",
+        )
+        return self.scores(predictions)
+
+
+def _duckdb_api():
+    from splink import DuckDBAPI
+
+    return DuckDBAPI()
+
+
+def register_records(db_api: Any, records: PreparedRecords) -> Any:
+    return db_api.register(records.frame, table_name=f"__wh_records_{id(records)}")
+
+
+def make_linker(records: PreparedRecords, settings: dict[str, Any] | Any, db_api: Any = None) -> tuple[Any, Any]:
+    from splink import Linker
+
+    db_api = db_api or _duckdb_api()
+    table = register_records(db_api, records)
+    linker = Linker(table, settings, log_level=SPLINK_LOG_LEVEL)
+    return linker, table
+
+
+def settings_for(records: PreparedRecords, link_only: bool) -> Any:
+    from splink import SettingsCreator
+
+    features = model_features(records)
+    return SettingsCreator(
+        link_type="dedupe_only",  # linking two files is dedupe with a cross-source blocking condition
+        unique_id_column_name="uid",
+        comparisons=build_comparisons(features, records.identifiers),
+        blocking_rules_to_generate_predictions=build_blocking_rules(features, records.identifiers, link_only),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=True,
+        additional_columns_to_retain=["source"],
+        max_iterations=20,
+    )
+
+
+def train_model(records: PreparedRecords, *, link_only: bool = False, threshold: float = DEFAULT_THRESHOLD,
+                seed: int = 42, db_api: Any = None, u_pairs: float | None = None,
+                progress: Any = None) -> LinkModel:
+    """Estimate u by random sampling and m by EM over several blocking rules — no labels."""
+    step = progress or (lambda message: None)
+    features = model_features(records)
+    linker, table = make_linker(records, settings_for(records, link_only), db_api)
+    model = LinkModel(linker=linker, records=records, link_only=link_only, threshold=threshold, table=table)
+
+    n = len(records.frame)
+    rules = deterministic_rules(features, records.identifiers)
+    if rules:
+        step("estimating how often two records match")
+        try:
+            linker.training.estimate_probability_two_random_records_match(rules, recall=DETERMINISTIC_RECALL)
+        except ValueError as error:  # the rules found more pairs than the recall allows
+            model.notes.append(f"prior left at default: {error}")
+    step("estimating u by random sampling")
+    pairs = u_pairs or min(max(n * 200, 1e6), 2e7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=pairs, seed=seed)
+    em_pairs = 2e6 if n > 200_000 else None
+    for rule in training_rules(features, records.identifiers):
+        step(f"EM for m on pairs where {rule}")
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, estimate_without_term_frequencies=True, max_pairs=em_pairs,
+        )
+    return model
+
+
+def load_model(path: str | Path, records: PreparedRecords, *, link_only: bool = False,
+               threshold: float = DEFAULT_THRESHOLD, db_api: Any = None) -> LinkModel:
+    """Reuse a saved Splink settings JSON on new records, without retraining."""
+    settings = json.loads(Path(path).read_text(encoding="utf-8"))
+    linker, table = make_linker(records, settings, db_api)
+    return LinkModel(linker=linker, records=records, link_only=link_only, threshold=threshold, table=table)
+
+
+def probability_to_weight(probability: float) -> float:
+    probability = min(max(probability, 1e-12), 1 - 1e-12)
+    return math.log2(probability / (1 - probability))
