@@ -1,0 +1,204 @@
+"""``/api``: the data.police.uk-compatible public API (paths, parameters, JSON and errors).
+
+Thin: each route hands its parameters to ``watchhouse.publish.police_uk`` in a worker thread
+and returns the bytes it gets. ``install(app)`` adds the per-client rate limit and the
+over-long-URL check, both for ``/api`` only, and keeps ``/api/{force}/{neighbourhood}`` from
+shadowing any fixed ``/api/...`` path another router adds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute
+
+from watchhouse.config import rate_limit
+from watchhouse.publish import police_uk
+from watchhouse.publish.rate_limit import LeakyBucketLimiter, retry_after_header
+
+API_PREFIX = "/api"
+router = APIRouter(prefix=API_PREFIX, tags=["police.uk-compatible API"])
+
+
+def _json(body: bytes) -> Response:
+    return Response(content=body, media_type="application/json")
+
+
+async def _answer(request: Request, produce: Callable, *args, form: bool = False) -> Response:
+    """Run ``produce(engine, *args, params)`` off the event loop; POST form fields join the query."""
+    params = dict(request.query_params)
+    if form and request.method == "POST":
+        params.update({key: value for key, value in (await request.form()).items() if isinstance(value, str)})
+    body = await run_in_threadpool(produce, request.app.state.engine, *args, params)
+    return _json(body)
+
+
+async def _plain(request: Request, produce: Callable, *args) -> Response:
+    body = await run_in_threadpool(produce, request.app.state.engine, *args)
+    return _json(body)
+
+
+@router.get("/forces", summary="All forces: [{id, name}]")
+async def forces(request: Request) -> Response:
+    return await _plain(request, police_uk.forces_json)
+
+
+@router.get("/forces/{force}", summary="One force: {id, name, description, telephone, url, engagement_methods}")
+async def force(request: Request, force: str) -> Response:
+    return await _plain(request, police_uk.force_json, force)
+
+
+@router.get("/crime-categories", summary="Crime categories [{url, name}] for ?date=YYYY-MM")
+async def crime_categories(request: Request) -> Response:
+    return await _answer(request, police_uk.crime_categories_json)
+
+
+@router.get("/crime-last-updated", summary="{date}: the newest month's first day")
+async def crime_last_updated(request: Request) -> Response:
+    return await _plain(request, police_uk.crime_last_updated_json)
+
+
+@router.get("/crimes-street-dates", summary="Months with data, newest first, with stop-and-search forces")
+async def crimes_street_dates(request: Request) -> Response:
+    return await _plain(request, police_uk.crimes_street_dates_json)
+
+
+@router.api_route(
+    "/crimes-street/{category}",
+    methods=["GET", "POST"],
+    summary="Crimes within one mile of ?lat=&lng= or within ?poly=lat,lng:lat,lng:... (also a POST form)",
+)
+async def crimes_street(request: Request, category: str) -> Response:
+    return await _answer(request, police_uk.street_crimes_json, category, form=True)
+
+
+@router.api_route("/crimes-at-location", methods=["GET", "POST"], summary="Crimes at ?location_id= or the map point nearest ?lat=&lng=")
+async def crimes_at_location(request: Request) -> Response:
+    return await _answer(request, police_uk.crimes_at_location_json, form=True)
+
+
+@router.get("/crimes-no-location", summary="Crimes a force published without a location: ?category=&force=[&date=]")
+async def crimes_no_location(request: Request) -> Response:
+    return await _answer(request, police_uk.crimes_no_location_json)
+
+
+@router.get("/outcomes-for-crime/{persistent_id}", summary="{crime, outcomes[]} for a 64-hex persistent id")
+async def outcomes_for_crime(request: Request, persistent_id: str) -> Response:
+    return await _plain(request, police_uk.outcomes_for_crime_json, persistent_id)
+
+
+@router.api_route("/outcomes-at-location", methods=["GET", "POST"], summary="Latest outcomes at ?location_id=, ?lat=&lng= or ?poly=")
+async def outcomes_at_location(request: Request) -> Response:
+    return await _answer(request, police_uk.outcomes_at_location_json, form=True)
+
+
+@router.get("/locate-neighbourhood", summary="{force, neighbourhood} containing ?q=lat,lng")
+async def locate_neighbourhood(request: Request) -> Response:
+    return await _answer(request, police_uk.locate_neighbourhood_json)
+
+
+@router.api_route("/stops-street", methods=["GET", "POST"], summary="Stops within one mile of ?lat=&lng= or within ?poly=")
+async def stops_street(request: Request) -> Response:
+    return await _answer(request, police_uk.stops_street_json, form=True)
+
+
+def _stops_of_force(located: bool | None) -> Callable:
+    def produce(engine, params):
+        return police_uk.stops_force_json(engine, params, located=located)
+
+    return produce
+
+
+@router.get("/stops-no-location", summary="Stops a force published without a location: ?force=[&date=]")
+async def stops_no_location(request: Request) -> Response:
+    return await _answer(request, _stops_of_force(False))
+
+
+@router.get("/stops-force", summary="All stops a force published: ?force=[&date=]")
+async def stops_force(request: Request) -> Response:
+    return await _answer(request, _stops_of_force(None))
+
+
+# Catch-all shapes last: "/api/{force}/neighbourhoods" before "/api/{force}/{neighbourhood}".
+@router.get("/{force}/neighbourhoods", summary="A force's neighbourhoods: [{id, name}]")
+async def neighbourhoods(request: Request, force: str) -> Response:
+    return await _plain(request, police_uk.neighbourhoods_json, force)
+
+
+@router.get("/{force}/{neighbourhood}/boundary", summary="A neighbourhood's boundary: [{latitude, longitude}]")
+async def boundary(request: Request, force: str, neighbourhood: str) -> Response:
+    return await _plain(request, police_uk.boundary_json, force, neighbourhood)
+
+
+@router.get("/{force}/{neighbourhood}", summary="One neighbourhood: {id, name, description, population, centre, ...}")
+async def neighbourhood(request: Request, force: str, neighbourhood: str) -> Response:
+    return await _plain(request, police_uk.neighbourhood_json, force, neighbourhood)
+
+
+def _is_catch_all(route: BaseRoute) -> bool:
+    return getattr(route, "path", "").startswith(f"{API_PREFIX}/{{force}}/")
+
+
+def _catch_all_routes_last(app: FastAPI) -> None:
+    routes = app.router.routes
+    routes[:] = [r for r in routes if not _is_catch_all(r)] + [r for r in routes if _is_catch_all(r)]
+
+
+async def _reply(send, status: int, message: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
+    body = police_uk.dumps({"detail": message})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class PoliceApiGuard:
+    """ASGI middleware for ``/api``: 429 past the leaky bucket, 400 for a GET URL over 4,094 characters."""
+
+    def __init__(self, app, *, fastapi_app: FastAPI, limiter: LeakyBucketLimiter) -> None:
+        self.app = app
+        self.fastapi_app = fastapi_app
+        self.limiter = limiter
+        self.routes_ordered = False
+
+    async def __call__(self, scope, receive, send) -> None:
+        if not self.routes_ordered:
+            # Other routers are included after install(); by the first event they all are.
+            _catch_all_routes_last(self.fastapi_app)
+            self.routes_ordered = True
+        if scope["type"] == "http":
+            path = scope["path"]
+            if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+                client = scope.get("client")
+                wait = self.limiter.retry_after(client[0] if client else "unknown")
+                if wait is not None:
+                    limit = self.limiter.limit
+                    await _reply(
+                        send,
+                        429,
+                        f"rate limit: {limit.rate:g} requests/s with bursts of {limit.burst}; retry after {wait:.2f}s",
+                        [(b"retry-after", retry_after_header(wait).encode())],
+                    )
+                    return
+                if scope["method"] == "GET":
+                    query_string = scope.get("query_string", b"")
+                    length = len(scope.get("raw_path") or path.encode()) + (1 + len(query_string) if query_string else 0)
+                    if length > police_uk.MAX_GET_URL_LENGTH:
+                        await _reply(
+                            send,
+                            400,
+                            f"GET URL of {length} characters is over {police_uk.MAX_GET_URL_LENGTH}; send poly in a POST form body",
+                        )
+                        return
+        await self.app(scope, receive, send)
+
+
+def install(app: FastAPI) -> None:
+    app.add_middleware(PoliceApiGuard, fastapi_app=app, limiter=LeakyBucketLimiter(rate_limit()))
