@@ -71,11 +71,17 @@ class FeedbackTrajectory:
     training: str
     patrol_shares: np.ndarray  # rounds x areas
     true_shares: np.ndarray  # areas: each area's share of all true offences
+    target_shares: np.ndarray  # areas: what the allocator gives when fed the true rates
 
     @property
     def divergence(self) -> np.ndarray:
-        """Total-variation distance between patrol shares and true shares, per round (0..1)."""
-        return 0.5 * np.abs(self.patrol_shares - self.true_shares).sum(axis=1)
+        """Total-variation distance between patrol shares and the target shares, per round (0..1).
+
+        The target is the allocation the true rates warrant under the same allocator (for the
+        proportional allocator, the true shares), so a concentrating allocator such as the
+        patrol optimiser is judged against its own choice on the truth, not against proportionality.
+        """
+        return 0.5 * np.abs(self.patrol_shares - self.target_shares).sum(axis=1)
 
     @property
     def final_divergence(self) -> float:
@@ -132,7 +138,13 @@ def simulate_feedback(
         observed = {"reported": public, "recorded": public + finds, "discovered": finds}[training]
         forecast = observed.astype(float) if forecast is None else (1 - memory) * forecast + memory * observed
         shares = _patrol_shares(forecast, allocate or proportional_allocation)
-    return FeedbackTrajectory(training=training, patrol_shares=history, true_shares=(reported + found) / (reported + found).sum())
+    truth = reported + found
+    return FeedbackTrajectory(
+        training=training,
+        patrol_shares=history,
+        true_shares=truth / truth.sum(),
+        target_shares=_patrol_shares(truth, allocate or proportional_allocation),
+    )
 
 
 def proportional_allocation(forecast: np.ndarray) -> np.ndarray:
