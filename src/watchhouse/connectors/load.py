@@ -289,7 +289,9 @@ def load_files(engine: Engine, mapping: SourceMapping, paths: Sequence[str | Pat
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   disable=not progress, transient=False) as bar:
         for path in map(Path, paths):
-            task = bar.add_task(f"{mapping.system}: {path.name}", total=max(_count_rows(path) - 1, 1) if path.is_file() else 1)
+            header_lines = 1 if mapping.format == "csv" else 0
+            total = max(_count_rows(path) - header_lines, 1) if path.is_file() else 1
+            task = bar.add_task(f"{mapping.system}: {path.name}", total=total)
             try:
                 report.files.append(load_file(engine, mapping, path, lambda n, t=task: bar.advance(t, n)))
             except FileRefused as refused:

@@ -133,8 +133,10 @@ class ExternalRef:
 class LinkSpec:
     source: str | ExternalRef
     target: str | ExternalRef
-    role: LinkRole
+    role: LinkRole | None  # a fixed role, or None when each row names its own
     when: list[str]
+    role_column: str | None = None  # e.g. an involvement-type column, mapped by role_transforms
+    role_transforms: list[Transform] = field(default_factory=list)
 
 
 @dataclass
@@ -173,6 +175,8 @@ class SourceMapping:
                     used.update(spec.template.columns)
         for link in self.links:
             used.update(link.when)
+        if link.role_column:
+            used.add(link.role_column)
             for end in (link.source, link.target):
                 if isinstance(end, ExternalRef):
                     used.update(end.id.columns)
@@ -417,15 +421,24 @@ def parse_mapping(document: Any, origin: str = "mapping") -> SourceMapping:
         target = _link_end(raw["to"], records, f"{where}.to", problems)
         if source is None or target is None:
             continue
+        if isinstance(source, ExternalRef) and isinstance(target, ExternalRef):
+            problems.add(where, "at least one end must be a record this row produces")
+            continue
+        when = [str(c) for c in _as_list(raw.get("when"))]
+        if isinstance(raw["role"], dict):
+            # The row says the role (an involvement-type column): checked row by row.
+            if "column" not in raw["role"] or set(raw["role"]) - {"column", "transforms"}:
+                problems.add(f"{where}.role", "a role from the data is {column: COLUMN, transforms: [...]}")
+                continue
+            transforms = _transforms(raw["role"].get("transforms"), f"{where}.role", code_tables, problems)
+            links.append(LinkSpec(source, target, None, when, str(raw["role"]["column"]), transforms))
+            continue
         try:
             role = check_link(_kind_of(source, records), _kind_of(target, records), raw["role"])
         except DomainError as error:
             problems.add(where, str(error))
             continue
-        if isinstance(source, ExternalRef) and isinstance(target, ExternalRef):
-            problems.add(where, "at least one end must be a record this row produces")
-            continue
-        links.append(LinkSpec(source, target, role, [str(c) for c in _as_list(raw.get("when"))]))
+        links.append(LinkSpec(source, target, role, when))
     markers = []
     for index, raw in enumerate(_as_list(document.get("markers"))):
         where = f"markers[{index}]"

@@ -29,6 +29,7 @@ from watchhouse.domain import (
     ObjectKind,
     RecordRef,
     WarningMarker,
+    check_link,
     parse_grading,
     parse_marking,
 )
@@ -231,12 +232,23 @@ def map_row(mapping: SourceMapping, row: dict[str, Any]) -> MappedRow:
             ends.append(ref)
         if None in ends:
             continue
+        role = link.role
+        if role is None:
+            value = column_value(row, link.role_column)
+            try:
+                for transform in link.role_transforms:
+                    value = transform(value)
+                if _blank(value):
+                    raise ValueProblem("no role given")
+                role = check_link(ends[0].kind, ends[1].kind, str(value).strip())
+            except (ValueProblem, DomainError) as error:
+                raise RowRejected([RowProblem(f"links.role ({link.role_column})", str(error))]) from None
         # A link is as sensitive as the more sensitive of the records it joins.
         marking = OFFICIAL
         for end in (link.source, link.target):
             if isinstance(end, str):
                 marking = marking.at_least(produced[end].marking)
-        result.links.append(Link(ends[0], ends[1], link.role, marking=marking))
+        result.links.append(Link(ends[0], ends[1], role, marking=marking))
     for spec in mapping.markers:
         person = produced.get(spec.person)
         value = column_value(row, spec.column)

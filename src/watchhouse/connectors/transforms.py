@@ -200,6 +200,7 @@ def build_transform(spec: Any, code_tables: Mapping[str, Mapping[str, Any]]) -> 
 # ------------------------------------------------------------------------------------ names
 
 NAME_STYLES = ("SURNAME, Given", "Given Surname", "SURNAME Given")
+_SUFFIXES = {"jr", "sr", "junior", "senior", "ii", "iii", "iv"}
 
 
 def split_name(value: Any, style: str) -> dict[str, str | None]:
@@ -222,6 +223,8 @@ def split_name(value: Any, style: str) -> dict[str, str | None]:
         if len(words) == 1:
             raise ValueProblem(f"{text!r} has only one name; cannot tell given name from surname")
         cut = len(words) - 1
+        if cut > 1 and words[cut].rstrip(".").lower() in _SUFFIXES:
+            cut -= 1  # "John Smith Jr": the suffix stays with the surname
         while cut > 1 and words[cut - 1].lower() in {"van", "von", "de", "der", "da", "di", "le", "la", "st", "st."}:
             cut -= 1
         given, family = words[:cut], " ".join(words[cut:])
