@@ -62,5 +62,69 @@ def forecast(
     )
 
 
+def _coverages(text: str) -> list[float]:
+    try:
+        values = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        _fail(f"--coverage {text!r}: expected comma-separated shares such as 0.01,0.05,0.1")
+    if not values or any(not 0 < v <= 1 for v in values):
+        _fail(f"--coverage {text!r}: every share must be in (0, 1]")
+    return sorted(set(values))
+
+
+def backtest(
+    events: Path = typer.Option(..., "--events", help="CSV with columns id,lon,lat,occurred_at,category"),
+    origins: int = typer.Option(..., "--origins", help="number of forecast origins, spaced by the horizon"),
+    horizon_days: float = typer.Option(..., "--horizon-days", help="forecast window length in days"),
+    coverage: str = typer.Option("0.01,0.05,0.1", "--coverage", help="area coverages, comma-separated shares"),
+    cell_size: float = typer.Option(200.0, "--cell-size", help="grid cell size in metres"),
+    methods: str = typer.Option(None, "--methods", help="comma-separated methods (default: all)"),
+    json_out: Path = typer.Option(None, "--json", help="write the results as JSON"),
+    csv_out: Path = typer.Option(None, "--csv", help="write the results as CSV"),
+    chart: Path = typer.Option(
+        None, "--chart", help="hit rate against coverage: .svg draws it, .json writes a Vega-Lite spec"
+    ),
+) -> None:
+    """Rolling backtest: hit rate and PAI per method at each area coverage, for crimes and for harm."""
+    import json
+
+    from watchhouse.predict import ForecastError, StudyAreaError
+    from watchhouse.predict.backtest import format_table, run_backtest, svg_chart, vega_lite_chart, write_csv
+    from watchhouse.predict.methods import get_method
+
+    coverages = _coverages(coverage)
+    chosen = [m.strip() for m in methods.split(",") if m.strip()] if methods else None
+    for name in chosen or []:
+        try:
+            get_method(name)
+        except KeyError as error:
+            _fail(error.args[0])
+    if chart is not None and chart.suffix.lower() not in {".svg", ".json"}:
+        _fail(f"--chart {chart}: use a .svg file (drawn chart) or .json (Vega-Lite spec)")
+    loaded = _load(events)
+
+    def progress(done: int, total: int) -> None:
+        typer.echo(f"origin {done}/{total}", err=True)
+
+    try:
+        result = run_backtest(loaded, origins, horizon_days, coverages, cell_size, chosen, progress=progress)
+    except (ForecastError, StudyAreaError) as error:
+        _fail(str(error))
+    typer.echo(format_table(result))
+    try:
+        if json_out:
+            json_out.write_text(json.dumps(result.as_dict(), indent=2, default=float))
+        if csv_out:
+            write_csv(result, csv_out)
+        if chart is not None:
+            if chart.suffix.lower() == ".svg":
+                chart.write_text(svg_chart(result))
+            else:
+                chart.write_text(json.dumps(vega_lite_chart(result), indent=2))
+    except OSError as error:
+        _fail(f"cannot write output: {error}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("forecast")(forecast)
+    app.command("backtest")(backtest)

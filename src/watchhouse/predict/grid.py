@@ -142,7 +142,7 @@ def convex_hull(x: np.ndarray, y: np.ndarray):
     import shapely
     from scipy.spatial import ConvexHull, QhullError
 
-    points = np.unique(np.column_stack([x, y]), axis=0)
+    points = np.column_stack([x, y])
     if len(points) >= 3:
         try:
             points = points[ConvexHull(points).vertices]

@@ -23,6 +23,7 @@ class History:
     raster: np.ndarray  # flat raster index
     cell: np.ndarray  # kept-cell index
     weight: np.ndarray  # 1 per event, or its harm weight
+    source_index: np.ndarray  # position of each event in the Events it was built from
     # Per-history memo for costly fits (the SEPP EM), keyed by as-of: the backtest reuses them.
     memo: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -56,4 +57,6 @@ def build_history(events: Events, grid: Grid, weights: np.ndarray | None = None)
     raster = grid.raster_of(x, y)
     inside = cell >= 0
     w = np.ones(len(events)) if weights is None else np.asarray(weights, dtype=float)
-    return History(grid, events.t[inside], x[inside], y[inside], raster[inside], cell[inside], w[inside])
+    return History(
+        grid, events.t[inside], x[inside], y[inside], raster[inside], cell[inside], w[inside], np.flatnonzero(inside)
+    )

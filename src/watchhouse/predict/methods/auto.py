@@ -19,7 +19,7 @@ import numpy as np
 
 from watchhouse.predict.history import History
 from watchhouse.predict.methods import sepp
-from watchhouse.predict.methods.counts import trailing_counts
+from watchhouse.predict.methods.counts import decayed_counts, same_season_counts, trailing_counts
 from watchhouse.predict.methods.kde import smooth
 from watchhouse.predict.methods.prospective import prospective_hotspots
 
@@ -27,7 +27,7 @@ TARGET_COVERAGE = 0.05
 BLEND_SHARES = (0.03, 0.07, 0.15, 0.3, 0.5)
 MAX_ADDITIONS = 3
 # An addition must win this share of the pooled hits: smaller gains are noise at these sizes.
-MIN_RELATIVE_GAIN = 0.004
+MIN_RELATIVE_GAIN = 0.0015
 MIN_HISTORY_DAYS = 28.0
 TIE_BREAK_SHARE = 1e-6
 
@@ -48,28 +48,44 @@ class AutoChoice:
 def _normalised(raster: np.ndarray, history: History) -> np.ndarray:
     cells = history.grid.cells_from_raster(raster)
     total = cells.sum()
-    return cells / total if total > 0 else np.zeros_like(cells)
+    return (cells / total if total > 0 else np.zeros_like(cells)).astype(np.float32)
 
 
-def components(history: History, origin: float, horizon: float, fit: sepp.SeppFit | None) -> dict[str, np.ndarray]:
-    """Each component's per-cell share of the risk for [origin, origin + horizon)."""
+def _simple_components(history: History, origin: float, horizon: float) -> dict[str, np.ndarray]:
+    """Components that do not depend on the near-repeat fit; memoised, as the backtest meets each origin often."""
+    key = ("auto-components", origin, horizon)
+    if key in history.memo:
+        return history.memo[key]
     cell = history.grid.cell_size
-    year = trailing_counts(history, origin, horizon, 365)
+    everything = trailing_counts(history, origin, horizon, origin - float(history.t[0]) + 1.0)
+    decayed_180, decayed_365, decayed_730 = decayed_counts(history, origin, (180.0, 365.0, 730.0))
     rasters = {
-        "long-run 3y": trailing_counts(history, origin, horizon, 3 * 365),
-        "long-run 365d": year,
-        "smoothed long-run": smooth(year, cell, cell),
+        "long-run all": everything,
+        "long-run 365d": trailing_counts(history, origin, horizon, 365),
+        "decayed long-run 180d": decayed_180,
+        "decayed long-run 365d": decayed_365,
+        "decayed long-run 730d": decayed_730,
+        "smoothed long-run": smooth(everything, cell / 2, cell),
+        "same season": same_season_counts(history, origin, horizon),
         "recent 28d": trailing_counts(history, origin, horizon, 28),
         "recent 7d": trailing_counts(history, origin, horizon, 7),
         "prospective": prospective_hotspots(history, origin, horizon),
     }
+    shares = {name: _normalised(raster, history) for name, raster in rasters.items()}
+    history.memo[key] = shares
+    return shares
+
+
+def components(history: History, origin: float, horizon: float, fit: sepp.SeppFit | None) -> dict[str, np.ndarray]:
+    """Each component's per-cell share of the risk for [origin, origin + horizon)."""
+    shares = dict(_simple_components(history, origin, horizon))
     if fit is not None and fit.branching > 0:
-        rasters["near-repeat"] = sepp.triggered_risk(history, fit, origin, horizon)
-    return {name: _normalised(raster, history) for name, raster in rasters.items()}
+        shares["near-repeat"] = _normalised(sepp.triggered_risk(history, fit, origin, horizon), history)
+    return shares
 
 
 def inner_origins(history: History, as_of: float, horizon: float) -> list[float]:
-    wanted = int(min(max(math.ceil(90.0 / horizon), 4), 20))
+    wanted = int(min(max(math.ceil(182.0 / horizon), 4), 26))
     first_event = float(history.t[0])
     origins = [as_of - k * horizon for k in range(1, wanted + 1)]
     return [o for o in origins if o - first_event >= MIN_HISTORY_DAYS]
@@ -98,18 +114,20 @@ def choose_blend(history: History, as_of: float, horizon: float, fit: sepp.SeppF
             "branching": fit.branching, "decay_days": 1 / fit.decay_per_day, "bandwidth_m": fit.bandwidth_m,
         }
     if len(origins) < 2:
-        choice.weights = {"long-run 3y": 1.0}
+        choice.weights = {"long-run all": 1.0}
         return choice
-    per_origin = [components(history, o, horizon, fit) for o in origins]
+    # Oldest first, so the decayed counts roll forward from one inner origin to the next.
+    per_origin = [components(history, o, horizon, fit) for o in sorted(origins)]
+    origins = sorted(origins)
     names = list(per_origin[0])
     stacked = {name: np.stack([c[name] for c in per_origin]) for name in names}
     outcomes = np.stack([history.cell_counts(o, o + horizon) for o in origins])
     total = outcomes.sum()
     if total <= 0:
-        choice.weights = {"long-run 3y": 1.0}
+        choice.weights = {"long-run all": 1.0}
         return choice
     scorer = _Scorer(history, outcomes, TARGET_COVERAGE)
-    tie = TIE_BREAK_SHARE * stacked["smoothed long-run"]
+    tie = TIE_BREAK_SHARE * stacked["decayed long-run 730d"]
     single = {name: scorer.hits(stacked[name] + tie) for name in names}
     choice.single_hit_rates = {name: hits / total for name, hits in single.items()}
     best = max(names, key=lambda name: single[name])
@@ -137,7 +155,7 @@ def auto_forecast(history: History, as_of: float, horizon: float) -> tuple[np.nd
     fit = sepp.fit_on_history(history, as_of) if history.upto(as_of) >= 50 else None
     choice = choose_blend(history, as_of, horizon, fit)
     now = components(history, as_of, horizon, fit)
-    shares = sum(w * now[name] for name, w in choice.weights.items()) + TIE_BREAK_SHARE * now["smoothed long-run"]
+    shares = sum(w * now[name] for name, w in choice.weights.items()) + TIE_BREAK_SHARE * now["decayed long-run 730d"]
     # Scale the shares to expected events: the recent rate of events per window of this length.
     recent = history.window(as_of - 365.0, as_of)
     observed_days = min(365.0, as_of - float(history.t[0]))

@@ -24,7 +24,7 @@ from watchhouse.predict.methods.kde import smooth
 
 FIT_DAYS = 365.0
 MAX_FIT_EVENTS = 20_000
-PAIR_BUDGET = 500_000
+PAIR_BUDGET = 300_000
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def fit_sepp(
     mu = counts * (1 - theta) / duration
     share = 0.0
     for iteration in range(1, max_iterations + 1):
-        trig = theta * omega * np.exp(-omega * lag) * np.exp(-dist2 / (2 * sigma2)) / (2 * np.pi * sigma2)
+        trig = (theta * omega / (2 * np.pi * sigma2)) * np.exp(-omega * lag - dist2 / (2 * sigma2))
         background = mu[cell] / area[cell]
         intensity = background + np.bincount(child, weights=trig, minlength=len(t))
         p_trig = trig / intensity[child]

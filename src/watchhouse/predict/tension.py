@@ -1,0 +1,331 @@
+"""Community tension indicators: has anti-social behaviour, violence, hate crime or repeat
+victimisation of places risen significantly in a neighbourhood, against its own history?
+
+The test
+--------
+For a count indicator the latest period's count y is compared with the previous
+``baseline_periods`` periods y_1..y_n of the same area (no seasonal model: a baseline of the
+last 26 weeks or 24 months is the default). The count is judged against the predictive
+distribution of a quasi-Poisson model fitted to the baseline, as in the Farrington family of
+outbreak-detection algorithms used by public-health surveillance (Farrington et al. 1996;
+Noufaily et al. 2013 use the negative binomial the same way):
+
+- expected count  mu = (sum(y_i) + 0.5) / n   (the Jeffreys-prior posterior mean, so an area
+  whose baseline is all zeros still has a small expectation rather than zero);
+- overdispersion  phi = max(1, Pearson chi^2 / (n - 1)) from the baseline;
+- predictive variance V = phi * mu * (1 + 1/n)  (the 1/n term is the uncertainty of mu; with
+  phi = 1 this is exactly the Gamma-Poisson posterior predictive);
+- p-value = P(Y >= y) for Y negative binomial with mean mu and variance V.
+
+The latest period is flagged when p < ``alpha`` and y >= ``min_count`` (a rise to one or two
+incidents is not reported as tension, however unlikely). ``alpha`` is the nominal false-alarm
+rate per area, indicator and period: with 50 areas and 4 indicators at alpha = 0.01 expect
+about 2 false flags a period. ``backtest_false_alarms`` measures the real rate by applying
+the test to every past period of a history (see tests and bench/patrols_tension_calibration.py).
+
+For the share indicator (repeat locations: the share of crimes at map points with two or more
+crimes in the period) the count of such crimes k out of the period's crimes m is compared
+with the pooled baseline share p by a beta-binomial exceedance test whose intra-period
+correlation rho is estimated by moments from the baseline periods (rho = 0: binomial).
+
+A series whose baseline has fewer than ``min_baseline_periods`` periods is not tested and is
+never flagged; the indicator says so. The bundled police.uk sample (three Julys) is such a
+case: two earlier Julys are no baseline.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from watchhouse.predict.feedback import category_key
+
+COUNT_TEST = "quasi-Poisson predictive exceedance (negative binomial, dispersion from baseline)"
+SHARE_TEST = "beta-binomial exceedance of the share against the pooled baseline share"
+DEFAULT_ALPHA = 0.01
+DEFAULT_BASELINE_PERIODS = 26
+DEFAULT_MIN_BASELINE_PERIODS = 8
+DEFAULT_MIN_COUNT = 3
+
+# Indicator -> data.police.uk category slugs (or other feeds' categories, slugified) counted in
+# it. Hate crime has no police.uk category; it is reported only when the events carry one.
+INDICATOR_CATEGORIES: dict[str, frozenset[str]] = {
+    "anti-social-behaviour": frozenset({"anti-social-behaviour"}),
+    "violence": frozenset({"violent-crime", "violence-and-sexual-offences", "violence-against-the-person"}),
+    "hate-crime": frozenset({"hate-crime", "racially-or-religiously-aggravated-offences", "hate-incident"}),
+}
+REPEAT_LOCATIONS = "repeat-locations"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    area: str
+    indicator: str
+    period: str  # the latest period, the one tested
+    latest: float  # its count (share indicators: its share)
+    expected: float | None  # the baseline's expectation (share indicators: the baseline share)
+    p_value: float | None
+    flagged: bool
+    test: str
+    baseline_periods: int
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        """Latest over expected: how big the rise is, beside how unlikely."""
+        if self.expected is None or self.expected <= 0:
+            return None
+        return self.latest / self.expected
+
+
+def count_exceedance(baseline: Sequence[float], latest: float) -> tuple[float, float, float]:
+    """(expected, overdispersion phi, p-value of a count at least ``latest``) for a count series."""
+    from scipy import stats
+
+    history = np.asarray(baseline, dtype=float)
+    n = len(history)
+    if n < 2:
+        raise ValueError("a count exceedance test needs at least 2 baseline periods")
+    mean = history.mean()
+    expected = (history.sum() + 0.5) / n
+    phi = 1.0
+    if mean > 0:
+        phi = max(1.0, float(((history - mean) ** 2).sum() / mean / (n - 1)))
+    variance = phi * expected * (1.0 + 1.0 / n)
+    size = expected**2 / (variance - expected)
+    p_value = float(stats.nbinom.sf(math.ceil(latest) - 1, size, expected / variance))
+    return float(expected), phi, p_value
+
+
+def share_exceedance(baseline_hits: Sequence[float], baseline_totals: Sequence[float],
+                     hits: float, total: float) -> tuple[float, float, float]:
+    """(baseline share, intra-period correlation rho, p-value of at least ``hits`` of ``total``)."""
+    from scipy import stats
+
+    k = np.asarray(baseline_hits, dtype=float)
+    m = np.asarray(baseline_totals, dtype=float)
+    used = m > 0
+    k, m = k[used], m[used]
+    if len(m) < 2:
+        raise ValueError("a share exceedance test needs at least 2 baseline periods with crimes")
+    share = (k.sum() + 0.5) / (m.sum() + 1.0)
+    pearson = float((((k - m * share) ** 2) / (m * share * (1 - share))).sum())
+    spread = float((m - 1).sum())
+    rho = min(0.99, max(0.0, (pearson - (len(m) - 1)) / spread)) if spread > 0 else 0.0
+    if total <= 0:
+        return float(share), rho, 1.0
+    if rho == 0.0:
+        p_value = stats.binom.sf(math.ceil(hits) - 1, int(total), share)
+    else:
+        scale = (1 - rho) / rho
+        p_value = stats.betabinom.sf(math.ceil(hits) - 1, int(total), share * scale, (1 - share) * scale)
+    return float(share), rho, float(p_value)
+
+
+def tension_indicators(
+    counts_by_area_period,
+    *,
+    alpha: float = DEFAULT_ALPHA,
+    baseline_periods: int = DEFAULT_BASELINE_PERIODS,
+    min_baseline_periods: int = DEFAULT_MIN_BASELINE_PERIODS,
+    min_count: int = DEFAULT_MIN_COUNT,
+) -> list[Indicator]:
+    """Test the latest period of every (area, indicator) series against its own baseline.
+
+    ``counts_by_area_period`` is either a DataFrame with columns ``area, indicator, period,
+    count`` and optionally ``total`` (when present and not null for an indicator, ``count`` is
+    the numerator of a share and the share test is used), or a mapping ``(area, indicator) ->
+    counts`` (oldest first; a pandas Series keeps its index as period labels). In a DataFrame a
+    period without a row for a series counts 0; the periods are all those the frame names.
+    """
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    if min_baseline_periods < 2:
+        raise ValueError("min_baseline_periods must be at least 2")
+    if baseline_periods < min_baseline_periods:
+        raise ValueError(f"baseline_periods ({baseline_periods}) is shorter than min_baseline_periods ({min_baseline_periods})")
+    results = []
+    for (area, indicator), series in _series(counts_by_area_period):
+        results.append(_test_latest(area, indicator, series, alpha, baseline_periods, min_baseline_periods, min_count))
+    return results
+
+
+@dataclass(frozen=True)
+class _Series:
+    periods: list[str]
+    counts: np.ndarray
+    totals: np.ndarray | None
+
+
+def _series(data) -> Iterable[tuple[tuple[str, str], _Series]]:
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        missing = {"area", "indicator", "period", "count"} - set(data.columns)
+        if missing:
+            raise ValueError(f"counts need columns area, indicator, period, count; missing {', '.join(sorted(missing))}")
+        if data.empty:
+            return
+        bad = data["count"].isna() | (pd.to_numeric(data["count"], errors="coerce") < 0)
+        if bad.any():
+            row = data.index[bad.to_numpy()][0]
+            raise ValueError(f"count must be a number >= 0; row {row!r} has {data.loc[row, 'count']!r}")
+        periods = sorted(data["period"].astype(str).unique())
+        has_totals = "total" in data.columns
+        for (area, indicator), group in data.groupby(["area", "indicator"], sort=True):
+            by_period = group.assign(period=group["period"].astype(str)).groupby("period")
+            counts = by_period["count"].sum().reindex(periods, fill_value=0).to_numpy(dtype=float)
+            totals = None
+            if has_totals and group["total"].notna().any():
+                totals = by_period["total"].sum().reindex(periods, fill_value=0).to_numpy(dtype=float)
+            yield (str(area), str(indicator)), _Series(periods, counts, totals)
+        return
+    if isinstance(data, Mapping):
+        for key, values in data.items():
+            if not (isinstance(key, tuple) and len(key) == 2):
+                raise ValueError(f"mapping keys must be (area, indicator) pairs, got {key!r}")
+            labels = [str(p) for p in values.index] if isinstance(values, pd.Series) else [str(i) for i in range(len(values))]
+            counts = np.asarray(values, dtype=float)
+            if counts.ndim != 1 or np.isnan(counts).any() or (counts < 0).any():
+                raise ValueError(f"series {key!r}: counts must be a flat sequence of numbers >= 0")
+            yield (str(key[0]), str(key[1])), _Series(labels, counts, None)
+        return
+    raise TypeError("counts_by_area_period must be a pandas DataFrame or a mapping (area, indicator) -> counts")
+
+
+def _test_latest(area, indicator, series: _Series, alpha, baseline_periods, min_baseline_periods, min_count) -> Indicator:
+    if len(series.counts) == 0:
+        return Indicator(area, indicator, "", 0.0, None, None, False, "none", 0, "no periods")
+    latest_index = len(series.counts) - 1
+    start = max(0, latest_index - baseline_periods)
+    baseline = slice(start, latest_index)
+    n_baseline = latest_index - start
+    period = series.periods[latest_index]
+    test = COUNT_TEST if series.totals is None else SHARE_TEST
+    latest_count = float(series.counts[latest_index])
+    latest_value = latest_count
+    if series.totals is not None:
+        total = float(series.totals[latest_index])
+        latest_value = latest_count / total if total > 0 else 0.0
+    if n_baseline < min_baseline_periods:
+        return Indicator(area, indicator, period, latest_value, None, None, False, test, n_baseline,
+                         f"baseline too short to test: {n_baseline} earlier period(s), need {min_baseline_periods}")
+    if series.totals is None:
+        expected, phi, p_value = count_exceedance(series.counts[baseline], latest_count)
+        note = f"overdispersion {phi:.2f}"
+    else:
+        if (series.totals[baseline] > 0).sum() < min_baseline_periods:
+            return Indicator(area, indicator, period, latest_value, None, None, False, test, n_baseline,
+                             f"too few baseline periods with any crime to test (need {min_baseline_periods})")
+        expected, rho, p_value = share_exceedance(series.counts[baseline], series.totals[baseline], latest_count,
+                                                  float(series.totals[latest_index]))
+        note = f"intra-period correlation {rho:.3f}; {latest_count:g} of {series.totals[latest_index]:g} crimes"
+    flagged = p_value < alpha and latest_count >= min_count
+    return Indicator(area, indicator, period, latest_value, expected, p_value, flagged, test, n_baseline, note)
+
+
+# --- measuring the false-alarm rate ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlarmBacktest:
+    tests: int
+    alarms: int
+    alpha: float
+
+    @property
+    def rate(self) -> float:
+        return self.alarms / self.tests if self.tests else math.nan
+
+
+def backtest_false_alarms(
+    series: Iterable[Sequence[float]],
+    *,
+    alpha: float = DEFAULT_ALPHA,
+    baseline_periods: int = DEFAULT_BASELINE_PERIODS,
+    min_baseline_periods: int = DEFAULT_MIN_BASELINE_PERIODS,
+    min_count: int = DEFAULT_MIN_COUNT,
+) -> AlarmBacktest:
+    """Apply the count test to every past period of each series, as if it had been the latest.
+
+    On series with no rise in them every alarm is false, so ``rate`` is the false-alarm rate;
+    on real history it is an upper bound (some alarms may be real rises).
+    """
+    tests = alarms = 0
+    for values in series:
+        counts = np.asarray(values, dtype=float)
+        for end in range(min_baseline_periods, len(counts)):
+            baseline = counts[max(0, end - baseline_periods):end]
+            _, _, p_value = count_exceedance(baseline, counts[end])
+            tests += 1
+            alarms += bool(p_value < alpha and counts[end] >= min_count)
+    return AlarmBacktest(tests=tests, alarms=alarms, alpha=alpha)
+
+
+# --- counts from events -------------------------------------------------------------------
+
+
+def tension_counts(events, freq: str = "W") -> "pd.DataFrame":  # noqa: F821
+    """Long table ``area, indicator, period, count, total`` for ``tension_indicators``.
+
+    ``events`` is a DataFrame with columns ``area, category, lon, lat`` and either
+    ``occurred_at`` (timestamps; ``freq`` "W" for weeks Monday-Sunday or "M" for months) or
+    ``month`` ("YYYY-MM", police.uk style, always monthly). Every period from the first to the
+    last in the data appears for every area, with 0 when nothing happened. Rows without an
+    area, a category or a time are left out (count them before calling if they matter).
+    Indicators: those of ``INDICATOR_CATEGORIES`` whose categories occur in the events, and
+    ``repeat-locations`` (share of crimes, anti-social behaviour excluded, at map points with
+    two or more crimes in the same area and period).
+    """
+    import pandas as pd
+
+    frame = events.copy()
+    if "month" in frame.columns:
+        frame["period"] = pd.PeriodIndex(frame["month"].astype(str).str.slice(0, 7), freq="M")
+    elif "occurred_at" in frame.columns:
+        if freq not in ("W", "M"):
+            raise ValueError(f"freq must be 'W' (weeks) or 'M' (months), got {freq!r}")
+        stamps = pd.to_datetime(frame["occurred_at"], errors="coerce")
+        frame = frame[stamps.notna()]
+        frame["period"] = stamps[stamps.notna()].dt.to_period("W-SUN" if freq == "W" else "M")
+    else:
+        raise ValueError("events need an 'occurred_at' or a 'month' column")
+    frame = frame[frame["area"].notna() & frame["category"].notna()]
+    if frame.empty:
+        raise ValueError("no events with an area, a category and a time")
+    frame["key"] = [category_key(str(c)) for c in frame["category"]]
+    all_periods = pd.period_range(frame["period"].min(), frame["period"].max())
+    labels = [_period_label(p) for p in all_periods]
+    areas = sorted(frame["area"].astype(str).unique())
+    frame["area"] = frame["area"].astype(str)
+    frame["label"] = frame["period"].map(_period_label)
+    grid = pd.MultiIndex.from_product([areas, labels], names=["area", "period"])
+
+    tables = []
+    for indicator, categories in INDICATOR_CATEGORIES.items():
+        chosen = frame[frame["key"].isin(categories)]
+        if chosen.empty:
+            continue
+        counts = chosen.groupby(["area", "label"]).size().rename_axis(["area", "period"]).reindex(grid, fill_value=0)
+        tables.append(counts.rename("count").reset_index().assign(indicator=indicator, total=np.nan))
+    crimes = frame[frame["key"] != "anti-social-behaviour"].copy()
+    if not crimes.empty:
+        crimes["point"] = list(zip(crimes["lon"].round(6), crimes["lat"].round(6)))
+        per_point = crimes.groupby(["area", "label", "point"]).size()
+        repeats = per_point[per_point >= 2].groupby(level=["area", "label"]).sum()
+        totals = per_point.groupby(level=["area", "label"]).sum()
+        repeats = repeats.rename_axis(["area", "period"]).reindex(grid, fill_value=0)
+        totals = totals.rename_axis(["area", "period"]).reindex(grid, fill_value=0)
+        tables.append(pd.DataFrame({"count": repeats, "total": totals}).reset_index().assign(indicator=REPEAT_LOCATIONS))
+    result = pd.concat(tables, ignore_index=True)
+    return result[["area", "indicator", "period", "count", "total"]]
+
+
+def _period_label(period) -> str:
+    """Weeks by their Monday (``2021-07-05``), months as ``2021-07``: both sort as text."""
+    if period.freqstr.startswith("W"):
+        return period.start_time.date().isoformat()
+    return str(period)
