@@ -1,0 +1,8 @@
+"""Search: find people by fuzzy name, date of birth or age, postcode, phone or identifier,
+ranked, collapsed to master persons, and only ever over what the searcher may see."""
+
+from watchhouse.search.keys import PersonQuery, QueryError, parse_query
+from watchhouse.search.service import PersonHit, index_people, rebuild_index, search_people_for
+
+__all__ = ["PersonHit", "PersonQuery", "QueryError", "index_people", "parse_query", "rebuild_index",
+           "search_people_for"]

@@ -1,0 +1,224 @@
+"""Index keys for finding people: the forms a searcher's words and a record's values share.
+
+A record and a query meet on keys such as ``f:smith`` (family name), ``fp:SM0`` (its
+sound), ``g:william`` (a formal given name, so "Bill" finds "William"), ``d:1984-03-07``,
+``pc:ls11ab``. Keys only propose candidates; ranking compares the visible values themselves.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+import jellyfish
+
+from watchhouse.resolve.names import formal_names
+
+# How much one shared key says about a candidate; identifiers and phones nearly decide it.
+KEY_WEIGHTS = {
+    "f": 4.0,  # family name token
+    "fp": 2.0,  # family name sound
+    "g": 3.0,  # given name (formal form)
+    "gp": 1.0,  # given name sound
+    "d": 5.0,  # date of birth
+    "pc": 3.0,  # full postcode
+    "ps": 1.0,  # postcode sector
+    "t": 6.0,  # telephone
+    "i": 10.0,  # identifier (PNC, NI number, driving licence)
+}
+
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})$")
+
+
+def clean(text: str | None) -> str:
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii").lower()
+    text = re.sub(r"['`.]", "", text)
+    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+def name_tokens(text: str | None) -> list[str]:
+    """Tokens of a name; a double-barrelled surname also yields each part."""
+    return [token for token in clean(text).split() if len(token) > 1 or text and len(clean(text)) == 1]
+
+
+def postcode_parts(text: str | None) -> tuple[str, str] | None:
+    """(full, sector) of a UK postcode, e.g. ('ls11ab', 'ls11'); None if not a postcode."""
+    if not text:
+        return None
+    match = _POSTCODE.match(re.sub(r"\s+", " ", str(text).strip().upper()))
+    if not match:
+        return None
+    outward, inward = match.groups()
+    return f"{outward}{inward}".lower(), f"{outward}{inward[0]}".lower()
+
+
+def phone_key(text: str | None) -> str | None:
+    digits = re.sub(r"\D", "", str(text or ""))
+    if digits.startswith("44") and len(digits) >= 12:
+        digits = "0" + digits[2:]
+    return digits[-10:] if len(digits) >= 9 else None
+
+
+def identifier_key(text: str | None) -> str | None:
+    key = re.sub(r"[^A-Za-z0-9]", "", str(text or "")).upper()
+    return key or None
+
+
+def person_keys(values: dict) -> set[str]:
+    """Every key a person record can be found by."""
+    keys: set[str] = set()
+    for token in name_tokens(values.get("family_name")):
+        keys.add(f"f:{token}")
+        keys.add(f"fp:{jellyfish.metaphone(token)}")
+    family = clean(values.get("family_name")).replace(" ", "")
+    if family:
+        keys.add(f"f:{family}")
+    for token in name_tokens(values.get("given_name"))[:2]:
+        for formal in formal_names(token):
+            keys.add(f"g:{formal}")
+        keys.add(f"gp:{jellyfish.metaphone(token)}")
+    dob = values.get("date_of_birth")
+    if dob:
+        keys.add(f"d:{dob.isoformat() if isinstance(dob, date) else str(dob)[:10]}")
+    parts = postcode_parts(values.get("postcode"))
+    if parts:
+        keys.add(f"pc:{parts[0]}")
+        keys.add(f"ps:{parts[1]}")
+    phone = phone_key(values.get("phone"))
+    if phone:
+        keys.add(f"t:{phone}")
+    for name in ("pnc_id", "ni_number", "driving_licence"):
+        identifier = identifier_key(values.get(name))
+        if identifier:
+            keys.add(f"i:{identifier}")
+    return keys
+
+
+_DATE_PATTERNS = (
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), ("y", "m", "d")),
+    (re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$"), ("d", "m", "y")),
+)
+_AGE = re.compile(r"^(\d{1,3})(?:-(\d{1,3}))?$")
+_IDENTIFIER = re.compile(r"^(\d{2,4}/\d{1,7}[A-Z]|[A-Z]{2}\d{6}[A-D]|[A-Z9]{5}\d{6}[A-Z9]{2}\d[A-Z]{2})$")
+
+
+@dataclass
+class PersonQuery:
+    """What a searcher asked for, parsed from free text and structured filters."""
+
+    names: list[str] = field(default_factory=list)  # free-text name tokens, order unknown
+    given_name: str | None = None
+    family_name: str | None = None
+    date_of_birth: date | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+    postcode: str | None = None
+    phone: str | None = None
+    identifier: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.names or self.given_name or self.family_name or self.date_of_birth or self.postcode
+                    or self.phone or self.identifier or self.age_min is not None or self.age_max is not None)
+
+    def terms(self) -> dict:
+        """The search terms, for the audit entry."""
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items() if v not in (None, [])}
+
+
+class QueryError(ValueError):
+    pass
+
+
+def parse_date(text: str) -> date:
+    for pattern, order in _DATE_PATTERNS:
+        match = pattern.match(text.strip())
+        if match:
+            parts = dict(zip(order, (int(g) for g in match.groups())))
+            try:
+                return date(parts["y"], parts["m"], parts["d"])
+            except ValueError:
+                raise QueryError(f"{text!r} is not a real date") from None
+    raise QueryError(f"{text!r} is not a date: use YYYY-MM-DD or DD/MM/YYYY")
+
+
+def parse_query(q: str | None = None, **filters) -> PersonQuery:
+    """Split free text into names, a date of birth, a postcode, a phone or an identifier."""
+    query = PersonQuery()
+    text = (q or "").strip()
+    if len(text) > 200:
+        raise QueryError("search text is longer than 200 characters")
+    postcode = re.search(r"\b([A-Za-z]{1,2}[0-9][A-Za-z0-9]?\s*[0-9][A-Za-z]{2})\b", text)
+    if postcode and postcode_parts(postcode.group(1)):
+        query.postcode = postcode.group(1)
+        text = text.replace(postcode.group(1), " ")
+    for word in text.replace(",", " ").split():
+        upper = word.upper()
+        if _IDENTIFIER.match(upper):
+            query.identifier = upper
+        elif re.fullmatch(r"[\d/.-]+", word) and re.search(r"\d{4}", word) and not re.fullmatch(r"\+?\d{9,}", word):
+            query.date_of_birth = parse_date(word)
+        elif re.fullmatch(r"\+?[\d ]{9,}", word):
+            query.phone = word
+        elif any(ch.isalpha() for ch in word):
+            query.names.extend(name_tokens(word))
+    for name in ("given_name", "family_name", "postcode", "phone", "identifier"):
+        if filters.get(name):
+            setattr(query, name, str(filters[name]).strip())
+    if filters.get("date_of_birth"):
+        value = filters["date_of_birth"]
+        query.date_of_birth = value if isinstance(value, date) else parse_date(str(value))
+    for name in ("age_min", "age_max"):
+        if filters.get(name) is not None:
+            value = int(filters[name])
+            if not 0 <= value <= 130:
+                raise QueryError(f"{name} must be between 0 and 130")
+            setattr(query, name, value)
+    if query.age_min is not None and query.age_max is not None and query.age_min > query.age_max:
+        raise QueryError("age_min is greater than age_max")
+    if query.postcode and not postcode_parts(query.postcode):
+        raise QueryError(f"{query.postcode!r} is not a UK postcode")
+    return query
+
+
+def query_keys(query: PersonQuery) -> dict[str, float]:
+    """Keys to look up, each with the weight a match on it earns."""
+    keys: dict[str, float] = {}
+
+    def add(key: str, weight: float) -> None:
+        keys[key] = max(keys.get(key, 0.0), weight)
+
+    # Free-text names may be given or family names: look both up.
+    for token in query.names:
+        add(f"f:{token}", KEY_WEIGHTS["f"])
+        add(f"fp:{jellyfish.metaphone(token)}", KEY_WEIGHTS["fp"])
+        for formal in formal_names(token):
+            add(f"g:{formal}", KEY_WEIGHTS["g"])
+        add(f"gp:{jellyfish.metaphone(token)}", KEY_WEIGHTS["gp"])
+    for token in name_tokens(query.family_name):
+        add(f"f:{token}", KEY_WEIGHTS["f"])
+        add(f"fp:{jellyfish.metaphone(token)}", KEY_WEIGHTS["fp"])
+    for token in name_tokens(query.given_name):
+        for formal in formal_names(token):
+            add(f"g:{formal}", KEY_WEIGHTS["g"])
+        add(f"gp:{jellyfish.metaphone(token)}", KEY_WEIGHTS["gp"])
+    if query.date_of_birth:
+        dob = query.date_of_birth
+        add(f"d:{dob.isoformat()}", KEY_WEIGHTS["d"])
+        if dob.day <= 12 and dob.day != dob.month:  # the same date typed month-first
+            add(f"d:{date(dob.year, dob.day, dob.month).isoformat()}", KEY_WEIGHTS["d"] * 0.6)
+    parts = postcode_parts(query.postcode)
+    if parts:
+        add(f"pc:{parts[0]}", KEY_WEIGHTS["pc"])
+        add(f"ps:{parts[1]}", KEY_WEIGHTS["ps"])
+    phone = phone_key(query.phone)
+    if phone:
+        add(f"t:{phone}", KEY_WEIGHTS["t"])
+    identifier = identifier_key(query.identifier)
+    if identifier:
+        add(f"i:{identifier}", KEY_WEIGHTS["i"])
+    return keys

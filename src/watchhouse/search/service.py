@@ -1,0 +1,256 @@
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import jellyfish
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine
+
+from watchhouse import records
+from watchhouse.access import Viewer
+from watchhouse.domain.markings import parse_marking
+from watchhouse.resolve.names import formal_names
+from watchhouse.search.keys import (
+    PersonQuery,
+    clean,
+    identifier_key,
+    person_keys,
+    phone_key,
+    postcode_parts,
+    query_keys,
+)
+from watchhouse.search.tables import search_keys, search_people
+
+CANDIDATES = 300  # enough that the right person is almost always among them, few enough to rank fast
+
+
+def _marking_columns(marking: str | None) -> tuple[int, str]:
+    parsed = parse_marking(marking or "OFFICIAL")
+    return int(parsed.classification), "|".join(sorted(parsed.caveats))
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def index_people(connection: Connection, people: Iterable[dict]) -> int:
+    """(Re-)index person records: dicts with id, master_id, marking and the person fields."""
+    people = list(people)
+    if not people:
+        return 0
+    ids = [p["id"] for p in people]
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        connection.execute(search_keys.delete().where(search_keys.c.person_id.in_(chunk)))
+        connection.execute(search_people.delete().where(search_people.c.person_id.in_(chunk)))
+    key_rows, people_rows = [], []
+    for person in people:
+        clearance, caveats = _marking_columns(person.get("marking"))
+        people_rows.append({"person_id": person["id"], "master_id": person.get("master_id"),
+                            "date_of_birth": _as_date(person.get("date_of_birth")),
+                            "clearance": clearance, "caveats": caveats})
+        for key in person_keys(person):
+            key_rows.append({"key": key[:120], "person_id": person["id"], "clearance": clearance, "caveats": caveats})
+    connection.execute(search_people.insert(), people_rows)
+    for start in range(0, len(key_rows), 20_000):
+        connection.execute(search_keys.insert(), key_rows[start : start + 20_000])
+    return len(people)
+
+
+def rebuild_index(engine: Engine, *, progress=None) -> int:
+    """Index every person record afresh from the records capability."""
+    viewer = Viewer.system("rebuild the person search index")
+    total = 0
+    with engine.begin() as connection:
+        connection.execute(search_keys.delete())
+        connection.execute(search_people.delete())
+        for batch in records.iter_people(connection, viewer, include_marking=True):
+            total += index_people(connection, batch)
+            if progress is not None:
+                progress(len(batch))
+    return total
+
+
+@dataclass
+class PersonHit:
+    master_id: int
+    score: float
+    names: list[str]
+    dates_of_birth: list[str]
+    postcodes: list[str]
+    source_systems: list[str]
+    records: int
+    matched: list[str] = field(default_factory=list)
+    withheld: bool = False  # some values of this person were withheld from the searcher
+
+
+def _admitted_caveat_sets(connection: Connection, viewer: Viewer) -> list[str]:
+    rows = connection.execute(sa.select(search_people.c.caveats).distinct()).scalars().all()
+    return [c for c in rows if all(viewer.holds(part) for part in c.split("|") if part)]
+
+
+def _candidates(connection: Connection, viewer: Viewer, query: PersonQuery, limit: int) -> list[int]:
+    keys = query_keys(query)
+    admitted = _admitted_caveat_sets(connection, viewer)
+    clearance = int(viewer.clearance)
+    if not keys:  # age range alone: the index on date of birth
+        return _by_age(connection, query, clearance, admitted, limit)
+    values = sa.values(sa.column("key", sa.String), sa.column("kind", sa.String), sa.column("weight", sa.Float),
+                       name="wanted").data([(key, key.split(":", 1)[0], weight) for key, weight in keys.items()])
+    per_kind = (
+        sa.select(search_keys.c.person_id, values.c.kind, sa.func.max(values.c.weight).label("weight"))
+        .join(values, values.c.key == search_keys.c.key)
+        .where(search_keys.c.clearance <= clearance, search_keys.c.caveats.in_(admitted))
+        .group_by(search_keys.c.person_id, values.c.kind)
+        .subquery()
+    )
+    ranked = (
+        sa.select(per_kind.c.person_id, sa.func.sum(per_kind.c.weight).label("score"))
+        .group_by(per_kind.c.person_id)
+        .order_by(sa.desc("score"), per_kind.c.person_id)
+        .limit(limit)
+    )
+    return [row.person_id for row in connection.execute(ranked)]
+
+
+def _years_ago(years: int, today: date) -> date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def _age_bounds(query: PersonQuery, today: date) -> tuple[date | None, date | None]:
+    """Born on or after ``earliest`` and on or before ``latest`` for the age range asked."""
+    latest = _years_ago(query.age_min, today) if query.age_min is not None else None
+    earliest = None
+    if query.age_max is not None:
+        earliest = _years_ago(query.age_max + 1, today)
+    return earliest, latest
+
+
+def _by_age(connection, query, clearance, admitted, limit) -> list[int]:
+    earliest, latest = _age_bounds(query, date.today())
+    select = sa.select(search_people.c.person_id).where(
+        search_people.c.clearance <= clearance, search_people.c.caveats.in_(admitted),
+        search_people.c.date_of_birth.is_not(None))
+    if earliest:
+        select = select.where(search_people.c.date_of_birth > earliest)
+    if latest:
+        select = select.where(search_people.c.date_of_birth <= latest)
+    return list(connection.execute(select.order_by(search_people.c.person_id).limit(limit)).scalars())
+
+
+def _name_score(wanted: str, given: str, family: str) -> tuple[float, str | None]:
+    best, what = 0.0, None
+    for value, label, weight in ((family, "family name", 4.0), (given, "given name", 3.0)):
+        for token in clean(value).split():
+            if token == wanted:
+                score = weight
+            elif label == "given name" and set(formal_names(token)) & set(formal_names(wanted)):
+                score = weight * 0.9
+            else:
+                similarity = jellyfish.jaro_winkler_similarity(token, wanted)
+                score = weight * 0.7 if similarity >= 0.9 else weight * 0.4 if \
+                    jellyfish.metaphone(token) == jellyfish.metaphone(wanted) else 0.0
+            if score > best:
+                best, what = score, label
+    return best, what
+
+
+def _score(query: PersonQuery, values: dict, today: date) -> tuple[float, list[str]] | None:
+    """Score one visible record; None when it fails a hard filter (age range, exact ids)."""
+    score, matched = 0.0, []
+    given, family = values.get("given_name") or "", values.get("family_name") or ""
+    names = list(query.names)
+    for token in names + clean(query.given_name).split() + clean(query.family_name).split():
+        points, what = _name_score(token, given, family)
+        score += points
+        if what:
+            matched.append(what)
+    dob = _as_date(values.get("date_of_birth"))
+    if query.date_of_birth:
+        wanted = query.date_of_birth
+        if dob == wanted:
+            score, matched = score + 5, matched + ["date of birth"]
+        elif dob and dob.year == wanted.year and dob.month == wanted.day and dob.day == wanted.month:
+            score, matched = score + 3, matched + ["date of birth (day and month swapped)"]
+        elif dob and dob.year == wanted.year:
+            score += 0.5
+    if query.age_min is not None or query.age_max is not None:
+        earliest, latest = _age_bounds(query, today)
+        if dob is None or (earliest and dob <= earliest) or (latest and dob > latest):
+            return None
+    if query.postcode:
+        wanted_parts, have = postcode_parts(query.postcode), postcode_parts(values.get("postcode"))
+        if have and wanted_parts and have[0] == wanted_parts[0]:
+            score, matched = score + 3, matched + ["postcode"]
+        elif have and wanted_parts and have[1] == wanted_parts[1]:
+            score, matched = score + 1, matched + ["postcode sector"]
+    if query.phone:
+        if phone_key(values.get("phone")) == phone_key(query.phone):
+            score, matched = score + 6, matched + ["phone"]
+    if query.identifier:
+        wanted_id = identifier_key(query.identifier)
+        if any(identifier_key(values.get(k)) == wanted_id for k in ("pnc_id", "ni_number", "driving_licence")):
+            score, matched = score + 10, matched + ["identifier"]
+    return (score, matched) if score > 0 or not _needs_match(query) else None
+
+
+def _needs_match(query: PersonQuery) -> bool:
+    return bool(query.names or query.given_name or query.family_name or query.date_of_birth or query.postcode
+                or query.phone or query.identifier)
+
+
+def search_people_for(bind: Engine | Connection, viewer: Viewer, query: PersonQuery, *, limit: int = 20) -> list[PersonHit]:
+    """People matching ``query`` as ``viewer`` may see them, best first, one hit per master person.
+
+    Candidates come from the index; every score is computed again on the values the access
+    module shows this viewer, so a withheld field can neither find nor rank a person.
+    """
+    if query.empty:
+        return []
+    today = date.today()
+    with records.within_transaction(bind) as connection:
+        candidate_ids = _candidates(connection, viewer, query, CANDIDATES)
+        visible = records.get_records(connection, viewer, "person", candidate_ids)
+        masters = records.masters_of(connection, list(visible))
+    best: dict[int, tuple[float, list[str]]] = {}
+    members: dict[int, list] = defaultdict(list)
+    for person_id, view in visible.items():
+        master_id = masters.get(person_id)
+        if master_id is None:
+            continue
+        members[master_id].append(view)
+        scored = _score(query, view.values, today)
+        if scored and (master_id not in best or scored[0] > best[master_id][0]):
+            best[master_id] = scored
+    ordered = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+    hits = []
+    for master_id, (score, matched) in ordered:
+        views = members[master_id]
+        hits.append(PersonHit(
+            master_id=master_id,
+            score=round(score, 2),
+            names=sorted({f"{v.values.get('given_name') or ''} {v.values.get('family_name') or ''}".strip()
+                          for v in views} - {""}),
+            dates_of_birth=sorted({str(_as_date(v.values.get("date_of_birth"))) for v in views
+                                   if _as_date(v.values.get("date_of_birth"))}),
+            postcodes=sorted({v.values["postcode"] for v in views if v.values.get("postcode")}),
+            source_systems=sorted({v.source_system for v in views}),
+            records=len(views),
+            matched=sorted(set(matched)),
+            withheld=any(v.withheld for v in views),
+        ))
+    return hits
