@@ -30,13 +30,44 @@ HOUSEHOLD_COMPARISONS = ("family_name", "address", "postcode", "locality", "regi
 LABEL_GIVEN_DIFFERENT = "given names unrelated"
 LABEL_DOB_GENERATION_APART = "born more than 12 years apart"
 LABEL_SUFFIX_DIFFERENT = "different generation suffix (Jr/Sr)"
+LABEL_SEX_DIFFERENT = "sex differs"
+# Levels saying "these are two people": a duplicate almost never shows them, family members do.
+DISTINCT_PERSON_LEVELS = {
+    "given_name": (LABEL_GIVEN_DIFFERENT,),
+    "dob": ("same year only", "born within 5 years", "born within 12 years", LABEL_DOB_GENERATION_APART),
+    "name_suffix": (LABEL_SUFFIX_DIFFERENT,),
+    "sex": (LABEL_SEX_DIFFERENT,),
+}
+# Files "hold households" when, among records sharing an address and surname, at least this
+# share are plainly different people (different initial, birth years 2+ apart). Deduplication
+# test files without families (FEBRL: under 1%) keep every piece of evidence; police-like files
+# (partners, children, twins: around half) discount shared-household evidence.
+HOUSEHOLD_SHARE = 0.05
 DEFAULT_THRESHOLD = 0.5
-# A level at or below this weight (m/u <= 1/16) says the pair are two people, not one.
-DISTINCT_PERSON_WEIGHT = -4.0
 # Recall assumed for the "exact on name and date of birth, or on an identifier" rules when
 # estimating how many pairs match; duplicates in real systems are mostly messier than that.
 DETERMINISTIC_RECALL = 0.6
 SPLINK_LOG_LEVEL = logging.ERROR
+
+
+SWAPPED_NAMES = "given_name_l = family_name_r AND family_name_l = given_name_r"
+
+
+def household_share(frame: pd.DataFrame) -> float:
+    """Among pairs of records sharing an address and surname, the share that are plainly two people."""
+    known = frame.dropna(subset=["address", "family_name", "given_initial", "dob_year"])
+    known = known[known.duplicated(["address", "family_name"], keep=False)]
+    if known.empty:
+        return 0.0
+    pairs = known[["uid", "address", "family_name", "given_initial", "dob_year"]].merge(
+        known[["uid", "address", "family_name", "given_initial", "dob_year"]], on=["address", "family_name"],
+        suffixes=("_l", "_r"))
+    pairs = pairs[pairs["uid_l"] < pairs["uid_r"]]
+    if len(pairs) < 20:
+        return 0.0
+    distinct = (pairs["given_initial_l"] != pairs["given_initial_r"]) & (
+        (pairs["dob_year_l"] - pairs["dob_year_r"]).abs() >= 2)
+    return float(distinct.mean())
 
 
 def _present(features: set[str], *names: str) -> bool:
@@ -64,7 +95,7 @@ def build_comparisons(features: set[str], identifiers: list[str]) -> list[Any]:
             cll.JaroWinklerLevel("given_name", 0.8).configure(label_for_charts="given name Jaro-Winkler >= 0.8"),
         ]
         if "family_name" in features:
-            levels.append(cll.CustomLevel("given_name_l = family_name_r", "given and family names swapped"))
+            levels.append(cll.CustomLevel(SWAPPED_NAMES, "given and family names swapped"))
         levels.append(cll.ElseLevel().configure(label_for_charts=LABEL_GIVEN_DIFFERENT))
         comparisons.append(cl.CustomComparison(levels, "given_name", "given name"))
     if "family_name" in features:
@@ -78,7 +109,7 @@ def build_comparisons(features: set[str], identifiers: list[str]) -> list[Any]:
             cll.JaroWinklerLevel("family_name", 0.8).configure(label_for_charts="family name Jaro-Winkler >= 0.8"),
         ]
         if "given_name" in features:
-            levels.append(cll.CustomLevel("family_name_l = given_name_r", "given and family names swapped"))
+            levels.append(cll.CustomLevel(SWAPPED_NAMES, "given and family names swapped"))
         levels.append(cll.ElseLevel().configure(label_for_charts="family names differ"))
         comparisons.append(cl.CustomComparison(levels, "family_name", "family name"))
     if "dob" in features:
@@ -136,7 +167,7 @@ def build_comparisons(features: set[str], identifiers: list[str]) -> list[Any]:
         comparisons.append(cl.CustomComparison([
             cll.NullLevel("sex"),
             cll.ExactMatchLevel("sex").configure(label_for_charts="sex agrees"),
-            cll.ElseLevel().configure(label_for_charts="sex differs"),
+            cll.ElseLevel().configure(label_for_charts=LABEL_SEX_DIFFERENT),
         ], "sex", "sex"))
     if "name_suffix" in features:
         comparisons.append(cl.CustomComparison([
@@ -228,6 +259,7 @@ class LinkModel:
     threshold: float = DEFAULT_THRESHOLD
     table: Any = None
     notes: list[str] = field(default_factory=list)
+    households: bool = False  # discount shared-household evidence (see module docstring)
 
     def settings(self) -> dict[str, Any]:
         return self.linker.misc.save_model_to_json()
@@ -256,13 +288,11 @@ class LinkModel:
         comparisons = self.linker._settings_obj.comparisons
         names = {c.output_column_name for c in comparisons}
         distinct_person = []
-        for column, label in (("given_name", LABEL_GIVEN_DIFFERENT), ("dob", LABEL_DOB_GENERATION_APART),
-                              ("name_suffix", LABEL_SUFFIX_DIFFERENT)):
-            weight = self._level_weight(column, label)
-            # Only where the data shows duplicates rarely disagree like this does the
-            # disagreement mark a different person; messy sources keep their evidence.
-            if weight is not None and math.isfinite(weight) and weight <= DISTINCT_PERSON_WEIGHT:
-                distinct_person.append(f"abs(mw_{column} - ({weight!r})) < 1e-9")
+        for column, labels in DISTINCT_PERSON_LEVELS.items() if self.households else ():
+            for label in labels:
+                weight = self._level_weight(column, label)
+                if weight is not None and math.isfinite(weight):
+                    distinct_person.append(f"abs(mw_{column} - ({weight!r})) < 1e-9")
         identifier_agrees = [f"mw_{c} > 0" for c in sorted(names) if c.startswith("id_")]
         tf_columns = {c.output_column_name for c in comparisons
                       if any(level._has_tf_adjustments for level in c.comparison_levels)}
@@ -355,7 +385,8 @@ def train_model(records: PreparedRecords, *, link_only: bool = False, threshold:
     step = progress or (lambda message: None)
     features = model_features(records)
     linker, table = make_linker(records, settings_for(records, link_only), db_api)
-    model = LinkModel(linker=linker, records=records, link_only=link_only, threshold=threshold, table=table)
+    model = LinkModel(linker=linker, records=records, link_only=link_only, threshold=threshold, table=table,
+                      households=household_share(records.frame) >= HOUSEHOLD_SHARE)
 
     n = len(records.frame)
     rules = deterministic_rules(features, records.identifiers)
@@ -382,7 +413,8 @@ def load_model(path: str | Path, records: PreparedRecords, *, link_only: bool = 
     """Reuse a saved Splink settings JSON on new records, without retraining."""
     settings = json.loads(Path(path).read_text(encoding="utf-8"))
     linker, table = make_linker(records, settings, db_api)
-    return LinkModel(linker=linker, records=records, link_only=link_only, threshold=threshold, table=table)
+    return LinkModel(linker=linker, records=records, link_only=link_only, threshold=threshold, table=table,
+                     households=household_share(records.frame) >= HOUSEHOLD_SHARE)
 
 
 def probability_to_weight(probability: float) -> float:
