@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
@@ -116,6 +116,8 @@ def test_links_are_typed():
 def test_records_validate_themselves():
     with pytest.raises(DomainError, match="name or an identifier"):
         PersonRecord("cad", "1")
+    with pytest.raises(DomainError, match="in the future"):
+        PersonRecord("cad", "1", given_name="A", date_of_birth=date(2999, 1, 1))
     with pytest.raises(DomainError, match="no source record id"):
         PersonRecord("cad", "  ", given_name="A")
     with pytest.raises(DomainError, match="lower-case slug"):

@@ -104,6 +104,9 @@ ROLE_ENDPOINTS: dict[LinkRole, set[tuple[EntityKind, EntityKind]]] = {
 }
 
 
+EARLIEST_BIRTH = date(1900, 1, 1)
+
+
 class DomainError(ValueError):
     """A record or link that breaks the model, with the reason."""
 
@@ -187,6 +190,8 @@ class PersonRecord(SourceRecord):
         self.address_lines = tuple(line for line in (self.address_lines or ()) if line)
         if not any((self.given_name, self.family_name, self.pnc_id, self.ni_number, self.driving_licence)):
             raise DomainError("a person needs a name or an identifier (PNC, NI number, driving licence)")
+        if self.date_of_birth is not None and not (EARLIEST_BIRTH <= self.date_of_birth <= date.today()):
+            raise DomainError(f"date of birth {self.date_of_birth.isoformat()} is in the future or before 1900")
 
 
 @dataclass
