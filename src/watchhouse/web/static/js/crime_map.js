@@ -94,6 +94,12 @@
             selectArea(p.code, { fit: false, focus: false });
           });
           shape.addTo(neighbourhoodLayer);
+          shape.eachLayer(function (polygon) {
+            var path = polygon.getElement();
+            if (path) {
+              path.setAttribute("data-area-code", p.code);
+            }
+          });
           layersByCode[p.code] = shape;
         });
         var bounds = L.latLngBounds([]);
@@ -127,6 +133,7 @@
       bbox: map.getBounds().pad(0.25).toBBoxString()
     });
     setStatus("Loading crimes…");
+    mapElement.dataset.pointsLoading = "true";
     return fetch(settings.pointsUrl + "?" + query.toString(), { signal: pointsRequest.signal })
       .then(checkResponse)
       .then(function (response) { return response.json(); })
@@ -135,16 +142,19 @@
         var byPoint = data.grouping === "map-point";
         data.points.forEach(function (point) { pointLayer.addLayer(pointMarker(point, byPoint)); });
         mapElement.dataset.pointsShown = String(data.points.length);
+        mapElement.dataset.pointsBbox = query.get("bbox");
         var what = state.category === "all-crime" ? "crimes" : categoryNames[state.category].toLowerCase() + " crimes";
         var message = data.total.toLocaleString("en-GB") + " " + what + " in " + monthName(state.month) + " in this view";
         if (data.unlocated) {
           message += "; " + data.unlocated.toLocaleString("en-GB") + " more were published without a location";
         }
         setStatus(message + ".");
+        mapElement.dataset.pointsLoading = "false";
       })
       .catch(function (error) {
         if (error.name !== "AbortError") {
           setStatus("Could not load crimes: " + error.message);
+          mapElement.dataset.pointsLoading = "false";
         }
       });
   }
@@ -455,14 +465,12 @@
   map.setView([+settings.centreLat || 54.0, +settings.centreLng || -2.0], settings.centreLat ? 10 : 7);
   loadBoundaries()
     .then(function (bounds) {
-      if (bounds.isValid()) {
-        map.fitBounds(bounds, { padding: [8, 8] });
-      }
-      if (state.area) {
+      // Without animation the view settles now, so the markers requested next are the final ones.
+      if (state.area && layersByCode[state.area]) {
         highlight(state.area);
-        if (layersByCode[state.area]) {
-          map.fitBounds(layersByCode[state.area].getBounds(), { maxZoom: 15 });
-        }
+        map.fitBounds(layersByCode[state.area].getBounds(), { maxZoom: 15, animate: false });
+      } else if (bounds.isValid()) {
+        map.fitBounds(bounds, { padding: [8, 8], animate: false });
       }
       mapElement.dataset.ready = "true";
     })
