@@ -235,7 +235,7 @@ def _ids_within(
         if value is not None:
             sql += f" AND t.{column} = :{column}"
             params[column] = value
-    rows = connection.execute(sa.text(sql), params).tuples()
+    rows = connection.execute(sa.text(sql), params)
     return sorted(area.keep(rows))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from watchhouse.crimes.categories import outcome_code, slugify
 from watchhouse.crimes.query import CrimeOutcome, MapPoint, Stop, StreetCrime
 
-BRITISH_TRANSPORT_POLICE = "british-transport-police"
+BRITISH_TRANSPORT_POLICE = "btp"  # police.uk's force id
 
 
 def coordinate(value: float) -> str:

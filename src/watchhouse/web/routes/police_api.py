@@ -66,16 +66,14 @@ async def crimes_street_dates(request: Request) -> Response:
     return await _plain(request, police_uk.crimes_street_dates_json)
 
 
-@router.api_route(
-    "/crimes-street/{category}",
-    methods=["GET", "POST"],
-    summary="Crimes within one mile of ?lat=&lng= or within ?poly=lat,lng:lat,lng:... (also a POST form)",
-)
+@router.get("/crimes-street/{category}", summary="Crimes within one mile of ?lat=&lng= or within ?poly=lat,lng:lat,lng:... (also a POST form)")
+@router.post("/crimes-street/{category}", summary="Crimes within one mile of ?lat=&lng= or within ?poly=lat,lng:lat,lng:... (also a POST form)")
 async def crimes_street(request: Request, category: str) -> Response:
     return await _answer(request, police_uk.street_crimes_json, category, form=True)
 
 
-@router.api_route("/crimes-at-location", methods=["GET", "POST"], summary="Crimes at ?location_id= or the map point nearest ?lat=&lng=")
+@router.get("/crimes-at-location", summary="Crimes at ?location_id= or the map point nearest ?lat=&lng=")
+@router.post("/crimes-at-location", summary="Crimes at ?location_id= or the map point nearest ?lat=&lng=")
 async def crimes_at_location(request: Request) -> Response:
     return await _answer(request, police_uk.crimes_at_location_json, form=True)
 
@@ -90,7 +88,8 @@ async def outcomes_for_crime(request: Request, persistent_id: str) -> Response:
     return await _plain(request, police_uk.outcomes_for_crime_json, persistent_id)
 
 
-@router.api_route("/outcomes-at-location", methods=["GET", "POST"], summary="Latest outcomes at ?location_id=, ?lat=&lng= or ?poly=")
+@router.get("/outcomes-at-location", summary="Latest outcomes at ?location_id=, ?lat=&lng= or ?poly=")
+@router.post("/outcomes-at-location", summary="Latest outcomes at ?location_id=, ?lat=&lng= or ?poly=")
 async def outcomes_at_location(request: Request) -> Response:
     return await _answer(request, police_uk.outcomes_at_location_json, form=True)
 
@@ -100,7 +99,8 @@ async def locate_neighbourhood(request: Request) -> Response:
     return await _answer(request, police_uk.locate_neighbourhood_json)
 
 
-@router.api_route("/stops-street", methods=["GET", "POST"], summary="Stops within one mile of ?lat=&lng= or within ?poly=")
+@router.get("/stops-street", summary="Stops within one mile of ?lat=&lng= or within ?poly=")
+@router.post("/stops-street", summary="Stops within one mile of ?lat=&lng= or within ?poly=")
 async def stops_street(request: Request) -> Response:
     return await _answer(request, police_uk.stops_street_json, form=True)
 
