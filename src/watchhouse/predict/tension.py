@@ -49,6 +49,7 @@ DEFAULT_ALPHA = 0.01
 DEFAULT_BASELINE_PERIODS = 26
 DEFAULT_MIN_BASELINE_PERIODS = 8
 DEFAULT_MIN_COUNT = 3
+PHI_QUANTILES = (np.arange(16) + 0.5) / 16
 
 # Indicator -> data.police.uk category slugs (or other feeds' categories, slugified) counted in
 # it. Hate crime has no police.uk category; it is reported only when the events carry one.
@@ -82,22 +83,32 @@ class Indicator:
 
 
 def count_exceedance(baseline: Sequence[float], latest: float) -> tuple[float, float, float]:
-    """(expected, overdispersion phi, p-value of a count at least ``latest``) for a count series."""
+    """(expected, overdispersion phi, p-value of a count at least ``latest``) for one count series."""
+    expected, phi, p_value = count_exceedance_many(np.asarray(baseline, dtype=float)[None, :], np.array([latest]))
+    return float(expected[0]), float(phi[0]), float(p_value[0])
+
+
+def count_exceedance_many(baselines: np.ndarray, latest: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The count test for many series at once: ``baselines`` is (series x n periods)."""
     from scipy import stats
 
-    history = np.asarray(baseline, dtype=float)
-    n = len(history)
+    history = np.asarray(baselines, dtype=float)
+    n = history.shape[1]
     if n < 2:
         raise ValueError("a count exceedance test needs at least 2 baseline periods")
-    mean = history.mean()
-    expected = (history.sum() + 0.5) / n
-    phi = 1.0
-    if mean > 0:
-        phi = max(1.0, float(((history - mean) ** 2).sum() / mean / (n - 1)))
-    variance = phi * expected * (1.0 + 1.0 / n)
-    size = expected**2 / (variance - expected)
-    p_value = float(stats.nbinom.sf(math.ceil(latest) - 1, size, expected / variance))
-    return float(expected), phi, p_value
+    mean = history.mean(axis=1)
+    expected = (history.sum(axis=1) + 0.5) / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        raw_phi = np.where(mean > 0, ((history - mean[:, None]) ** 2).sum(axis=1) / mean / (n - 1), 1.0)
+    phi = np.maximum(1.0, raw_phi)
+    # phi is estimated from n periods; the p-value averages over its sampling distribution
+    # (phi_hat * (n - 1) / chi2_{n-1}, at PHI_QUANTILES), as a t-test does for a variance.
+    scale = (n - 1) / stats.chi2.ppf(PHI_QUANTILES, n - 1)
+    phis = np.maximum(1.0, phi[:, None] * scale[None, :])
+    variance = phis * expected[:, None] * (1.0 + 1.0 / n)
+    size = expected[:, None] ** 2 / (variance - expected[:, None])
+    tail = stats.nbinom.sf(np.ceil(np.asarray(latest, dtype=float))[:, None] - 1, size, expected[:, None] / variance)
+    return expected, phi, tail.mean(axis=1)
 
 
 def share_exceedance(baseline_hits: Sequence[float], baseline_totals: Sequence[float],
@@ -257,11 +268,17 @@ def backtest_false_alarms(
     tests = alarms = 0
     for values in series:
         counts = np.asarray(values, dtype=float)
-        for end in range(min_baseline_periods, len(counts)):
-            baseline = counts[max(0, end - baseline_periods):end]
-            _, _, p_value = count_exceedance(baseline, counts[end])
-            tests += 1
-            alarms += bool(p_value < alpha and counts[end] >= min_count)
+        ends = np.arange(min_baseline_periods, len(counts))
+        if len(ends) == 0:
+            continue
+        # Group periods by baseline length (short only at the start) to test them in one call.
+        lengths = np.minimum(ends, baseline_periods)
+        for length in np.unique(lengths):
+            chosen = ends[lengths == length]
+            windows = np.stack([counts[end - length:end] for end in chosen])
+            _, _, p_values = count_exceedance_many(windows, counts[chosen])
+            tests += len(chosen)
+            alarms += int(((p_values < alpha) & (counts[chosen] >= min_count)).sum())
     return AlarmBacktest(tests=tests, alarms=alarms, alpha=alpha)
 
 

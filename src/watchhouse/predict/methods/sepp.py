@@ -33,7 +33,6 @@ class SeppFit:
     decay_per_day: float  # omega
     bandwidth_m: float  # sigma
     triggered_share: float  # share of the fitted events attributed to triggering
-    background_per_day: np.ndarray  # mu per kept cell
     n_events: int
     n_pairs: int
     iterations: int
@@ -53,50 +52,98 @@ def candidate_pairs(x, y, t, max_distance_m: float, max_lag_days: float):
     return parent[keep], child[keep]
 
 
+class _FineKernel:
+    """Leave-one-out Gaussian kernel density at each point from the other points, exact, over KD-tree pairs."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, bandwidth_m: float):
+        pairs = cKDTree(np.column_stack([x, y])).query_pairs(3 * bandwidth_m, output_type="ndarray")
+        self.a, self.b = pairs[:, 0], pairs[:, 1]
+        d2 = (x[self.a] - x[self.b]) ** 2 + (y[self.a] - y[self.b]) ** 2
+        self.kernel = np.exp(-d2 / (2 * bandwidth_m**2)) / (2 * np.pi * bandwidth_m**2)
+        self.n = len(x)
+
+    def density(self, weights: np.ndarray) -> np.ndarray:
+        return np.bincount(self.a, weights=weights[self.b] * self.kernel, minlength=self.n) + np.bincount(
+            self.b, weights=weights[self.a] * self.kernel, minlength=self.n
+        )
+
+
+class _BroadKernel:
+    """Gaussian kernel density on a raster of bandwidth/2 cells (cheap at city scale), own point left out."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, bandwidth_m: float):
+        from scipy.ndimage import gaussian_filter
+
+        cell = bandwidth_m / 2
+        x0, y0 = float(x.min()), float(y.min())
+        nx = int((x.max() - x0) // cell) + 1
+        ny = int((y.max() - y0) // cell) + 1
+        self.shape = (ny, nx)
+        self.flat = ((y - y0) // cell).astype(np.int64) * nx + ((x - x0) // cell).astype(np.int64)
+        self.per_m2 = 1.0 / cell**2
+        delta = np.zeros((25, 25))
+        delta[12, 12] = 1.0
+        self.self_weight = gaussian_filter(delta, 2.0, mode="constant", truncate=3.0)[12, 12]
+
+    def density(self, weights: np.ndarray) -> np.ndarray:
+        from scipy.ndimage import gaussian_filter
+
+        raster = np.bincount(self.flat, weights=weights, minlength=self.shape[0] * self.shape[1])
+        smoothed = gaussian_filter(raster.reshape(self.shape), 2.0, mode="constant", truncate=3.0)
+        return np.maximum(smoothed.reshape(-1)[self.flat] - self.self_weight * weights, 0.0) * self.per_m2
+
+
 def fit_sepp(
     t: np.ndarray,
     x: np.ndarray,
     y: np.ndarray,
-    cell: np.ndarray,
-    cell_area: np.ndarray,
     start: float,
     end: float,
-    max_distance_m: float = 1000.0,
-    max_lag_days: float = 90.0,
+    max_distance_m: float = 500.0,
+    max_lag_days: float = 60.0,
     min_bandwidth_m: float = 10.0,
+    background_bandwidths_m: tuple[float, float] = (30.0, 500.0),
     max_iterations: int = 60,
     tolerance: float = 1e-3,
 ) -> SeppFit:
-    """EM fit on events with start <= t < end; events up to max_lag_days before start act as parents only."""
-    n_cells = len(cell_area)
-    in_window = (t >= start) & (t < end)
-    parent, child = candidate_pairs(x, y, t, max_distance_m, max_lag_days)
-    keep = in_window[child]
-    parent, child = parent[keep], child[keep]
-    lag = t[child] - t[parent]
-    dist2 = (x[child] - x[parent]) ** 2 + (y[child] - y[parent]) ** 2
-    duration = end - start
-    area = np.where(cell_area > 0, cell_area, np.max(cell_area))
-    children = np.flatnonzero(in_window)
-    n_children = len(children)
+    """EM fit on events with start <= t < end (t sorted); earlier events up to max_lag_days act as parents only.
 
-    theta, omega, sigma2 = 0.2, 0.1, 200.0**2
-    counts = np.bincount(cell[children], minlength=n_cells)
-    mu = counts * (1 - theta) / duration
+    The background is a kernel density of the events weighted by their probability of being
+    background (stochastic declustering, as Mohler et al. 2011), constant in time over the
+    window: a mixture of a fine kernel (the places where crime concentrates) and a broad one
+    (so scattered events keep some background), with the mixture weight set by the EM. Each
+    event's own weight is left out, or every event would explain itself as background.
+    """
+    first, last = int(np.searchsorted(t, start)), int(np.searchsorted(t, end))
+    n_children = last - first
+    parent, child = candidate_pairs(x, y, t, max_distance_m, max_lag_days)
+    keep = (child >= first) & (child < last)
+    parent, child = parent[keep], child[keep] - first
+    lag = t[child + first] - t[parent]
+    dist2 = (x[child + first] - x[parent]) ** 2 + (y[child + first] - y[parent]) ** 2
+    duration = end - start
+    window = slice(first, last)
+    fine = _FineKernel(x[window], y[window], background_bandwidths_m[0])
+    broad = _BroadKernel(x[window], y[window], background_bandwidths_m[1])
+    # Offspring of each potential parent that could be seen inside the window and the lag cut.
+    seen_from = np.maximum(start - t[:last], 0.0)
+    seen_to = np.minimum(end - t[:last], max_lag_days)
+
+    theta, omega, sigma2, fine_share = 0.2, 0.1, 200.0**2, 0.5
+    p_background = np.full(n_children, 1 - theta)
     share = 0.0
     for iteration in range(1, max_iterations + 1):
         trig = (theta * omega / (2 * np.pi * sigma2)) * np.exp(-omega * lag - dist2 / (2 * sigma2))
-        background = mu[cell] / area[cell]
-        intensity = background + np.bincount(child, weights=trig, minlength=len(t))
+        fine_density = fine.density(p_background) / duration
+        broad_density = broad.density(p_background) / duration
+        background = fine_share * fine_density + (1 - fine_share) * broad_density
+        intensity = np.maximum(background + np.bincount(child, weights=trig, minlength=n_children), 1e-300)
         p_trig = trig / intensity[child]
-        p_background = background[children] / intensity[children]
+        p_background = background / intensity
         triggered = p_trig.sum()
-        # Offspring of each potential parent that could be seen inside the window and the lag cut.
-        parents = t < end
-        seen_from = np.maximum(start - t[parents], 0.0)
-        seen_to = np.minimum(end - t[parents], max_lag_days)
+        from_fine = fine_share * fine_density / np.maximum(background, 1e-300)
+        fine_share = float(np.clip(np.sum(p_background * from_fine) / max(p_background.sum(), 1e-9), 0.01, 0.99))
         exposure = np.sum(np.exp(-omega * seen_from) - np.exp(-omega * seen_to))
-        new_mu = np.bincount(cell[children], weights=p_background, minlength=n_cells) / duration
         if triggered <= 1e-9:
             new_theta, new_omega, new_sigma2 = 0.0, omega, sigma2
         else:
@@ -108,7 +155,7 @@ def fit_sepp(
             abs(new_omega - omega) / omega,
             abs(new_sigma2 - sigma2) / sigma2,
         )
-        theta, omega, sigma2, mu = new_theta, new_omega, new_sigma2, new_mu
+        theta, omega, sigma2 = new_theta, new_omega, new_sigma2
         share = triggered / max(n_children, 1)
         if change < tolerance:
             break
@@ -117,7 +164,6 @@ def fit_sepp(
         decay_per_day=float(omega),
         bandwidth_m=float(np.sqrt(sigma2)),
         triggered_share=float(share),
-        background_per_day=mu,
         n_events=int(n_children),
         n_pairs=int(len(child)),
         iterations=iteration,
@@ -129,12 +175,12 @@ def fit_on_history(history: History, as_of: float) -> SeppFit:
     key = ("sepp", as_of)
     if key in history.memo:
         return history.memo[key]
-    max_lag = 90.0
+    max_lag = 60.0
     upto = history.upto(as_of)
     first = history.upto(as_of - FIT_DAYS)
     n_fit = min(upto - first, MAX_FIT_EVENTS)
     grid = history.grid
-    max_distance = max(1000.0, 3 * grid.cell_size)
+    max_distance = max(500.0, 2.5 * grid.cell_size)
     while True:
         start_index = upto - n_fit
         start = float(history.t[start_index]) if n_fit > 0 else as_of - FIT_DAYS
@@ -151,10 +197,8 @@ def fit_on_history(history: History, as_of: float) -> SeppFit:
                 n_fit = max(2000, int(n_fit * np.sqrt(PAIR_BUDGET / estimated)))
                 continue
         break
-    fit = fit_sepp(
-        t, x, y, history.cell[part], grid.area, start, as_of,
-        max_distance_m=max_distance, max_lag_days=max_lag, min_bandwidth_m=grid.cell_size / 10,
-    )
+    fit = fit_sepp(t, x, y, start, as_of, max_distance_m=max_distance, max_lag_days=max_lag,
+                   min_bandwidth_m=grid.cell_size / 10)
     history.memo[key] = fit
     return fit
 
