@@ -14,7 +14,9 @@ at the same map point stay two crimes, and loading the same file again finds bot
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -61,6 +63,71 @@ def _chunks(items: Sequence, size: int = _KEY_CHUNK) -> Iterator[Sequence]:
         yield items[start : start + size]
 
 
+def insert_rows(connection: Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
+    """Plain INSERT of many rows at driver speed: COPY on PostgreSQL, one executemany on SQLite.
+
+    Row values must already be in their stored form (no SQLAlchemy type processing happens);
+    per-row statement building is what makes bulk loads slow, and these rows need none.
+    """
+    if not rows:
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    insert = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' for _ in columns)})"
+    if len(rows) < _BULK_ROWS:
+        connection.exec_driver_sql(insert, list(rows))
+        return
+    with _insert_triggers_run_once(connection, table.name):
+        connection.exec_driver_sql(insert, list(rows))
+
+
+# Below this many rows the per-row triggers cost less than re-creating them (which also makes
+# every other connection re-read the schema).
+_BULK_ROWS = 2000
+_TRIGGER_BODY = re.compile(r"\bBEGIN\b(?P<body>.*)\bEND\s*$", re.IGNORECASE | re.DOTALL)
+
+
+@contextmanager
+def _insert_triggers_run_once(connection: Connection, table_name: str) -> Iterator[None]:
+    """On SQLite, do the work of the table's per-row AFTER INSERT triggers once for the batch.
+
+    SQLite has only row triggers; for a bulk load the R*Tree trigger (crimes_0001) and the data-
+    version trigger (crimes_0002) cost several times the insert itself. Triggers that do not look
+    at the new row run their body once; the R*Tree one becomes one INSERT ... SELECT of the new
+    rows; any other trigger is left to fire per row. Triggers are dropped and re-created inside
+    the caller's transaction, so no other connection ever sees the table without them.
+    """
+    triggers = connection.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
+        "AND upper(sql) LIKE '%AFTER INSERT ON%'",
+        (table_name,),
+    ).all()
+    rtree_trigger = f"{table_name}_rtree_insert"
+    replaced = [(name, sql) for name, sql in triggers if name == rtree_trigger or "new." not in sql.lower()]
+    last_id = connection.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {table_name}").scalar()
+    for name, _ in replaced:
+        connection.exec_driver_sql(f"DROP TRIGGER {name}")
+    yield
+    for name, sql in replaced:
+        if name == rtree_trigger:
+            connection.exec_driver_sql(
+                f"INSERT INTO {table_name}_rtree SELECT id, latitude, latitude, longitude, longitude "
+                f"FROM {table_name} WHERE id > ? AND latitude IS NOT NULL",
+                (last_id,),
+            )
+        else:
+            for statement in _TRIGGER_BODY.search(sql)["body"].split(";"):
+                if statement.strip():
+                    connection.exec_driver_sql(statement)
+        connection.exec_driver_sql(sql)
+
+
 def _existing(connection: Connection, key_column: sa.Column, columns: Sequence[sa.Column], keys: Sequence[str]) -> dict:
     """Rows already stored for ``keys``, as {key: tuple(columns)}."""
     found: dict = {}
@@ -84,22 +151,20 @@ def resolve_map_points(connection: Connection, points: Iterable[tuple[float, flo
         return {}
     latitudes = [point[0] for point in wanted]
     longitudes = [point[1] for point in wanted]
-    # One range scan over the (latitude, longitude, name) unique index instead of a lookup per point.
-    stored = connection.execute(
-        sa.select(map_points.c.latitude, map_points.c.longitude, map_points.c.name, map_points.c.id).where(
-            map_points.c.latitude.between(min(latitudes), max(latitudes)),
-            map_points.c.longitude.between(min(longitudes), max(longitudes)),
-        )
+    # One range scan over the (latitude, longitude) index instead of a lookup per point.
+    in_box = sa.select(map_points.c.latitude, map_points.c.longitude, map_points.c.name, map_points.c.id).where(
+        map_points.c.latitude.between(min(latitudes), max(latitudes)),
+        map_points.c.longitude.between(min(longitudes), max(longitudes)),
     )
-    ids = {(lat, lng, name): point_id for lat, lng, name, point_id in stored if (lat, lng, name) in wanted}
+
+    def stored() -> dict[tuple[float, float, str], int]:
+        return {(lat, lng, name): point_id for lat, lng, name, point_id in connection.execute(in_box) if (lat, lng, name) in wanted}
+
+    ids = stored()
     missing = sorted(wanted.difference(ids))
     if missing:
-        statement = sa.insert(map_points).returning(map_points.c.id, sort_by_parameter_order=True)
-        for chunk in _chunks(missing, 5000):
-            created = connection.execute(
-                statement, [{"latitude": lat, "longitude": lng, "name": name} for lat, lng, name in chunk]
-            )
-            ids.update(zip(chunk, created.scalars()))
+        insert_rows(connection, map_points, ("latitude", "longitude", "name"), missing)
+        ids = stored()
     return ids
 
 
@@ -172,75 +237,80 @@ def upsert_street_crimes(connection: Connection, rows: Sequence[Mapping]) -> Loa
     later_outcomes = _latest_outcomes(connection, [key for key, row in zip(keys, rows) if row["crime_id"]])
 
     counts = LoadCounts()
-    new_rows: list[dict] = []
-    changed_rows: list[dict] = []
-    batch_seen: dict[str, int] = {}
+    new_records: dict[str, tuple] = {}
+    changed_records: list[tuple] = []
     for key, row in zip(keys, rows):
-        record = _crime_record(key, row, point_ids)
-        latest = later_outcomes.get(key)
-        if latest and latest[0] > record["month"]:
-            record["last_outcome_month"], record["last_outcome_category"] = latest
+        record = _crime_record(key, row, point_ids, later_outcomes.get(key))
         before = stored.get(key)
-        if before is not None:
-            stored_month, stored_outcome = before[_OUTCOME_MONTH], before[_OUTCOME_CATEGORY]
-            if stored_month and stored_month > record["month"]:
-                record["last_outcome_category"], record["last_outcome_month"] = stored_outcome, stored_month
-            if tuple(record[name] for name in _CRIME_CONTENT) == before:
-                counts.unchanged += 1
-            else:
-                changed_rows.append(record)
-                counts.updated += 1
-        elif key in batch_seen:
+        if before is None:
             # The same Crime ID twice in one file: the later row wins, as it would on reload.
-            new_rows[batch_seen[key]] = record
+            counts.unchanged += key in new_records
+            new_records[key] = record
+            continue
+        stored_month = before[_OUTCOME_MONTH]
+        if stored_month and stored_month > record[_OUTCOME_MONTH + 1]:
+            record = _with_outcome(record, before[_OUTCOME_CATEGORY], stored_month)
+        if record[1 : 1 + len(_CRIME_CONTENT)] == before:
             counts.unchanged += 1
         else:
-            batch_seen[key] = len(new_rows)
-            new_rows.append(record)
-            counts.inserted += 1
-    if new_rows:
-        connection.execute(crimes.insert(), new_rows)
-    if changed_rows:
+            changed_records.append(record)
+            counts.updated += 1
+    counts.inserted = len(new_records)
+    insert_rows(connection, crimes, _CRIME_RECORD, list(new_records.values()))
+    if changed_records:
         connection.execute(
             crimes.update()
             .where(crimes.c.crime_key == sa.bindparam("b_crime_key"))
-            .values({name: sa.bindparam(name) for name in (*_CRIME_CONTENT, "source_file", "source_line")}),
-            [{**record, "b_crime_key": record["crime_key"]} for record in changed_rows],
+            .values({name: sa.bindparam(name) for name in _CRIME_RECORD[1:]}),
+            [{"b_crime_key": record[0], **dict(zip(_CRIME_RECORD[1:], record[1:]))} for record in changed_records],
         )
     return counts
 
 
+# A crime as stored: its key, its content, where it came from.
+_CRIME_RECORD = ("crime_key", *_CRIME_CONTENT, "source_file", "source_line")
+# Positions within the content (stored tuples) and, one further, within a record.
 _OUTCOME_MONTH = _CRIME_CONTENT.index("last_outcome_month")
 _OUTCOME_CATEGORY = _CRIME_CONTENT.index("last_outcome_category")
 
 
-def _crime_record(key: str, row: Mapping, point_ids: Mapping) -> dict:
+def _with_outcome(record: tuple, category: str, month: str) -> tuple:
+    as_list = list(record)
+    as_list[_OUTCOME_CATEGORY + 1], as_list[_OUTCOME_MONTH + 1] = category, month
+    return tuple(as_list)
+
+
+def _crime_record(key: str, row: Mapping, point_ids: Mapping, latest_outcome: tuple[str, str] | None) -> tuple:
     latitude = row["latitude"]
+    month = row["month"]
     category = category_slug(row["crime_type"])
     if category is None:
         raise ValueError(f"unknown crime type {row['crime_type']!r} (line {row.get('source_line')})")
     outcome = row["last_outcome_category"] or None
-    return {
-        "crime_key": key,
-        "persistent_id": row["crime_id"].lower(),
-        "month": row["month"],
-        "reported_by": row["reported_by"],
-        "falls_within": row["falls_within"],
-        "force_code": row["force_code"],
-        "latitude": latitude,
-        "longitude": row["longitude"],
-        "map_point_id": None if latitude is None else point_ids[(latitude, row["longitude"], row["location"])],
-        "lsoa_code": row["lsoa_code"] or None,
-        "lsoa_name": row["lsoa_name"] or None,
-        "crime_type": row["crime_type"],
-        "category": category,
-        # The street archive gives no outcome date; the crime's month is the best it says.
-        "last_outcome_category": outcome,
-        "last_outcome_month": row["month"] if outcome else None,
-        "context": row["context"] or "",
-        "source_file": row["source_file"],
-        "source_line": row["source_line"],
-    }
+    # The street archive gives no outcome date; the crime's month is the best it says.
+    outcome_month = month if outcome else None
+    if latest_outcome is not None and latest_outcome[0] > month:
+        outcome_month, outcome = latest_outcome
+    return (
+        key,
+        row["crime_id"].lower(),
+        month,
+        row["reported_by"],
+        row["falls_within"],
+        row["force_code"],
+        latitude,
+        row["longitude"],
+        None if latitude is None else point_ids[(latitude, row["longitude"], row["location"])],
+        row["lsoa_code"] or None,
+        row["lsoa_name"] or None,
+        row["crime_type"],
+        category,
+        outcome,
+        outcome_month,
+        row["context"] or "",
+        row["source_file"],
+        row["source_line"],
+    )
 
 
 def _latest_outcomes(connection: Connection, crime_keys: Sequence[str]) -> dict[str, tuple[str, str]]:
@@ -262,6 +332,7 @@ def _latest_outcomes(connection: Connection, crime_keys: Sequence[str]) -> dict[
 # ---------------------------------------------------------------------------------------- outcomes
 
 _OUTCOME_FIELDS = ("crime_id", "month", "reported_by", "falls_within", "outcome_type")
+_OUTCOME_RECORD = ("outcome_key", "crime_key", "month", "outcome_type", "outcome_code", "force_code", "source_file", "source_line")
 
 
 def apply_outcomes(connection: Connection, rows: Sequence[Mapping]) -> LoadCounts:
@@ -300,8 +371,7 @@ def apply_outcomes(connection: Connection, rows: Sequence[Mapping]) -> LoadCount
             "source_line": row["source_line"],
         }
         counts.inserted += 1
-    if fresh:
-        connection.execute(outcomes.insert(), list(fresh.values()))
+    insert_rows(connection, outcomes, _OUTCOME_RECORD, [tuple(record[name] for name in _OUTCOME_RECORD) for record in fresh.values()])
 
     current = _existing(
         connection, crimes.c.crime_key, [crimes.c.last_outcome_month, crimes.c.last_outcome_category], list(latest)
@@ -361,7 +431,6 @@ def upsert_stops(connection: Connection, rows: Sequence[Mapping]) -> LoadCounts:
         return LoadCounts()
     keys = list(_content_keys(tuple(row[field] for field in _STOP_FIELDS) for row in rows))
     stored = _existing(connection, stops.c.stop_key, [], keys)
-    fresh = [{**row, "stop_key": key} for key, row in zip(keys, rows) if key not in stored]
-    if fresh:
-        connection.execute(stops.insert(), fresh)
+    fresh = [(key, *(row[name] for name in _STOP_FIELDS), row["source_file"], row["source_line"]) for key, row in zip(keys, rows) if key not in stored]
+    insert_rows(connection, stops, ("stop_key", *_STOP_FIELDS, "source_file", "source_line"), fresh)
     return LoadCounts(inserted=len(fresh), unchanged=len(rows) - len(fresh))

@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io
 import math
+import operator
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -277,25 +278,34 @@ def _records(text: str, width: int) -> Iterator[tuple[int, list[str]]]:
 def _coordinates(latitude_text: str, longitude_text: str) -> tuple[float | None, float | None]:
     if not latitude_text and not longitude_text:
         return None, None
+    try:
+        latitude, longitude = float(latitude_text), float(longitude_text)
+    except ValueError:
+        latitude = longitude = math.nan
+    # NaN fails every comparison, so anything odd falls through to the explanation.
+    if UK_LATITUDE[0] <= latitude <= UK_LATITUDE[1] and UK_LONGITUDE[0] <= longitude <= UK_LONGITUDE[1]:
+        return latitude, longitude
+    raise _coordinates_error(latitude_text, longitude_text)
+
+
+def _coordinates_error(latitude_text: str, longitude_text: str) -> _RowError:
     if not latitude_text:
-        raise _RowError("Latitude", "Latitude is blank but Longitude is not; give both or neither")
+        return _RowError("Latitude", "Latitude is blank but Longitude is not; give both or neither")
     if not longitude_text:
-        raise _RowError("Longitude", "Longitude is blank but Latitude is not; give both or neither")
-    values = []
-    for name, text, limit in (("Latitude", latitude_text, 90.0), ("Longitude", longitude_text, 180.0)):
+        return _RowError("Longitude", "Longitude is blank but Latitude is not; give both or neither")
+    for name, text, limit, (low, high) in (
+        ("Latitude", latitude_text, 90.0, UK_LATITUDE),
+        ("Longitude", longitude_text, 180.0, UK_LONGITUDE),
+    ):
         try:
             value = float(text)
         except ValueError:
-            raise _RowError(name, f"{name} {text!r} is not a number") from None
+            return _RowError(name, f"{name} {text!r} is not a number")
         if not math.isfinite(value) or abs(value) > limit:
-            raise _RowError(name, f"{name} {text!r} is impossible (must be within ±{limit:g})")
-        values.append(value)
-    latitude, longitude = values
-    if not UK_LATITUDE[0] <= latitude <= UK_LATITUDE[1]:
-        raise _RowError("Latitude", f"Latitude {latitude_text!r} is outside the UK")
-    if not UK_LONGITUDE[0] <= longitude <= UK_LONGITUDE[1]:
-        raise _RowError("Longitude", f"Longitude {longitude_text!r} is outside the UK")
-    return latitude, longitude
+            return _RowError(name, f"{name} {text!r} is impossible (must be within ±{limit:g})")
+        if not low <= value <= high:
+            return _RowError(name, f"{name} {text!r} is outside the UK")
+    raise AssertionError("coordinates were valid")
 
 
 def _check_month(month: str, file_month: str | None, field_name: str = "Month") -> None:
@@ -315,68 +325,72 @@ def _force(falls_within: str, file_force: str | None) -> str:
     raise _RowError("Falls within", "Falls within is blank and the file name does not name the force")
 
 
-def _street_row(values: dict[str, str], context: _FileContext) -> dict:
-    crime_id = values["Crime ID"]
+def _street_row(values: tuple[str, ...], context: _FileContext) -> dict:
+    (
+        crime_id, month, reported_by, falls_within, longitude_text, latitude_text, location,
+        lsoa_code, lsoa_name, crime_type, last_outcome, crime_context,
+    ) = values  # fmt: skip
     if crime_id and not _CRIME_ID.fullmatch(crime_id):
         raise _RowError("Crime ID", f"Crime ID {crime_id!r} is not 64 hexadecimal digits")
-    month = values["Month"]
-    _check_month(month, context.month)
-    crime_type = values["Crime type"]
-    if not crime_type:
-        raise _RowError("Crime type", "Crime type is blank")
+    if month != context.month:
+        _check_month(month, context.month)
     if crime_type not in context.known_crime_types:
+        if not crime_type:
+            raise _RowError("Crime type", "Crime type is blank")
         if category_slug(crime_type) is None:
             raise _RowError("Crime type", f"unknown crime type {crime_type!r}")
         context.known_crime_types.add(crime_type)
-    latitude, longitude = _coordinates(values["Latitude"], values["Longitude"])
-    location = values["Location"]
+    latitude, longitude = _coordinates(latitude_text, longitude_text)
     if latitude is not None and not location:
         raise _RowError("Location", "Location is blank although the crime has coordinates")
     return {
         "crime_id": crime_id,
         "month": month,
-        "reported_by": values["Reported by"],
-        "falls_within": values["Falls within"],
-        "force_code": _force(values["Falls within"], context.force),
+        "reported_by": reported_by,
+        "falls_within": falls_within,
+        "force_code": force_id(falls_within) if falls_within else _force(falls_within, context.force),
         "latitude": latitude,
         "longitude": longitude,
         "location": location,
-        "lsoa_code": values["LSOA code"],
-        "lsoa_name": values["LSOA name"],
+        "lsoa_code": lsoa_code,
+        "lsoa_name": lsoa_name,
         "crime_type": crime_type,
-        "last_outcome_category": values["Last outcome category"],
-        "context": values["Context"],
+        "last_outcome_category": last_outcome,
+        "context": crime_context,
     }
 
 
-def _outcome_row(values: dict[str, str], context: _FileContext) -> dict:
-    crime_id = values["Crime ID"]
+def _outcome_row(values: tuple[str, ...], context: _FileContext) -> dict:
+    crime_id, month, reported_by, falls_within, longitude_text, latitude_text, _, _, _, outcome_type = values
     if not crime_id:
         raise _RowError("Crime ID", "Crime ID is blank; an outcome must name its crime")
     if not _CRIME_ID.fullmatch(crime_id):
         raise _RowError("Crime ID", f"Crime ID {crime_id!r} is not 64 hexadecimal digits")
-    month = values["Month"]
     _check_month(month, context.month)
-    if not values["Outcome type"]:
+    if not outcome_type:
         raise _RowError("Outcome type", "Outcome type is blank")
-    _coordinates(values["Latitude"], values["Longitude"])
+    _coordinates(latitude_text, longitude_text)
     return {
         "crime_id": crime_id,
         "month": month,
-        "reported_by": values["Reported by"],
-        "falls_within": values["Falls within"],
-        "force_code": _force(values["Falls within"], context.force),
-        "outcome_type": values["Outcome type"],
+        "reported_by": reported_by,
+        "falls_within": falls_within,
+        "force_code": _force(falls_within, context.force),
+        "outcome_type": outcome_type,
     }
 
 
 _OPERATION = {"true": "true", "false": "false", "": ""}
 
 
-def _stop_row(values: dict[str, str], context: _FileContext) -> dict:
+def _stop_row(values: tuple[str, ...], context: _FileContext) -> dict:
+    (
+        stop_type, when, part_of_operation, operation_name, latitude_text, longitude_text, gender, age_range,
+        self_defined_ethnicity, officer_defined_ethnicity, legislation, object_of_search, outcome,
+        outcome_linked, removal_of_clothing,
+    ) = values  # fmt: skip
     if not context.force:
         raise _RowError(None, "stop-and-search rows do not name their force; name the file YYYY-MM-<force>-stop-and-search.csv")
-    when = values["Date"]
     if not when:
         raise _RowError("Date", "Date is blank")
     try:
@@ -384,30 +398,30 @@ def _stop_row(values: dict[str, str], context: _FileContext) -> dict:
     except ValueError:
         raise _RowError("Date", f"Date {when!r} is not an ISO 8601 date and time") from None
     _check_month(when[:7], context.month, "Date")
-    if not values["Type"]:
+    if not stop_type:
         raise _RowError("Type", "Type is blank")
-    operation = _OPERATION.get(values["Part of a policing operation"].lower())
+    operation = _OPERATION.get(part_of_operation.lower())
     if operation is None:
         raise _RowError("Part of a policing operation", "Part of a policing operation must be True, False or blank")
-    latitude, longitude = _coordinates(values["Latitude"], values["Longitude"])
+    latitude, longitude = _coordinates(latitude_text, longitude_text)
     return {
         "force_code": context.force,
         "month": when[:7],
         "datetime": when,
-        "type": values["Type"],
+        "type": stop_type,
         "operation": operation,
-        "operation_name": values["Policing operation"],
+        "operation_name": operation_name,
         "latitude": latitude,
         "longitude": longitude,
-        "gender": values["Gender"],
-        "age_range": values["Age range"],
-        "self_defined_ethnicity": values["Self-defined ethnicity"],
-        "officer_defined_ethnicity": values["Officer-defined ethnicity"],
-        "legislation": values["Legislation"],
-        "object_of_search": values["Object of search"],
-        "outcome": values["Outcome"],
-        "outcome_linked_to_object_of_search": values["Outcome linked to object of search"],
-        "removal_of_more_than_outer_clothing": values["Removal of more than just outer clothing"],
+        "gender": gender,
+        "age_range": age_range,
+        "self_defined_ethnicity": self_defined_ethnicity,
+        "officer_defined_ethnicity": officer_defined_ethnicity,
+        "legislation": legislation,
+        "object_of_search": object_of_search,
+        "outcome": outcome,
+        "outcome_linked_to_object_of_search": outcome_linked,
+        "removal_of_more_than_outer_clothing": removal_of_clothing,
     }
 
 
@@ -434,8 +448,9 @@ def _parse(source: _Source, text: str) -> _Parsed:
     if context.month is not None and not _MONTH.fullmatch(context.month):
         raise _Refused(f"the file name's month {context.month!r} is not a month in YYYY-MM form")
     build = _ROW_BUILDERS[source.kind]
-    columns = source.columns
-    width = len(columns)
+    width = len(source.columns)
+    # Fields in the order the builder expects, whatever order the file has them in.
+    in_canonical_order = operator.itemgetter(*(source.columns.index(name) for name in KINDS[source.kind][1]))
     rows: list[dict] = []
     bad: list[_Bad] = []
     read = 0
@@ -445,7 +460,7 @@ def _parse(source: _Source, text: str) -> _Parsed:
             bad.append(_Bad(line, None, f"expected {width} fields, found {len(record)}", record))
             continue
         try:
-            row = build(dict(zip(columns, record)), context)
+            row = build(in_canonical_order(record), context)
         except _RowError as error:
             bad.append(_Bad(line, error.field, error.reason, record))
             continue
