@@ -157,6 +157,7 @@ def build_grid(lon: np.ndarray, lat: np.ndarray, cell_size: float = 200.0) -> Gr
 
     if not cell_size > 0:
         raise StudyAreaError(f"cell size must be positive, got {cell_size}")
+    cell_size = float(cell_size)
     projection = Projection(utm_crs_for(lon, lat))
     x, y = projection.to_metric(lon, lat)
     hull = convex_hull(x, y)
@@ -181,7 +182,7 @@ def build_grid(lon: np.ndarray, lat: np.ndarray, cell_size: float = 200.0) -> Gr
     boxes = shapely.box(x0 + ix * cell_size, y0 + iy * cell_size, x0 + (ix + 1) * cell_size, y0 + (iy + 1) * cell_size)
     shapely.prepare(hull)
     keep = shapely.intersects(hull, boxes)
-    area = np.full(int(keep.sum()), cell_size * cell_size)
+    area = np.full(int(keep.sum()), cell_size * cell_size, dtype=float)
     kept_boxes = boxes[keep]
     inside = shapely.contains_properly(hull, kept_boxes)
     area[~inside] = shapely.area(shapely.intersection(kept_boxes[~inside], hull))
