@@ -181,6 +181,14 @@ def match_areas(candidates: list[Area], text: str) -> list[Area]:
     return sorted(matches, key=lambda area: (not area.name.lower().startswith(wanted), area.level != areas.DISTRICT))
 
 
+def area_bounds(area: Area) -> tuple[float, float, float, float] | None:
+    """(south, west, north, east) of the area's boundary, rounded to 5 decimals; None without one."""
+    if not area.boundary_geojson:
+        return None
+    west, south, east, north = areas.boundary_geometry(area).bounds
+    return (round(south, 5), round(west, 5), round(north, 5), round(east, 5))
+
+
 _boundary_cache: dict[tuple[str, str, float], tuple[str, str, str]] = {}
 _boundary_cache_lock = threading.Lock()
 

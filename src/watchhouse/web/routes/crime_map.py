@@ -8,26 +8,20 @@ the JSON under ``/map/``. ``/api`` is the police.uk-compatible API and is not se
 
 from __future__ import annotations
 
-import hashlib
 import json
-from functools import lru_cache
-from pathlib import Path
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from watchhouse import areas, config
 from watchhouse.crimes import query, stats
 from watchhouse.crimes.categories import CRIME_CATEGORIES, NAME_BY_SLUG
 from watchhouse.publish import figures
-from watchhouse.sample import ATTRIBUTION
-from watchhouse.web.app import STATIC_DIR, TEMPLATES_DIR
+from watchhouse.web.templating import templates
 
 router = APIRouter()
-templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 # Grid cells are about this many screen pixels wide; from this zoom on, every map point shows.
 _CLUSTER_PIXELS = 56
@@ -57,13 +51,6 @@ def _problem_response(request: Request, problem: MapProblem) -> Response:
     return templates.TemplateResponse(
         request, "crime_map/problem.html", {"status": problem.status, "message": problem.message}, status_code=problem.status
     )
-
-
-@lru_cache(maxsize=64)
-def static_url(path: str) -> str:
-    """URL of a static file with a content hash, so browsers may cache it for good."""
-    digest = hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
-    return f"/static/{path}?v={digest}"
 
 
 def _number(value: int | float | None) -> str:
@@ -160,13 +147,7 @@ def _short_month(month: str) -> str:
     return f"{calendar.month_abbr[int(month[5:])]} {month[:4]}"
 
 
-templates.env.globals.update(
-    level_names=LEVEL_NAMES,
-    trend_chart=trend_chart,
-    static_url=static_url,
-    attribution=ATTRIBUTION,
-    product_name="Watchhouse",
-)
+templates.env.globals.update(level_names=LEVEL_NAMES, trend_chart=trend_chart)
 templates.env.filters.update(number=_number, rate=_rate, signed=_signed, percent=_percent, month_name=_month_name)
 
 
@@ -254,6 +235,7 @@ def crime_map_page(
             "categories": CRIME_CATEGORIES,
             "category": category,
             "figures": selected,
+            "force_bounds": figures.area_bounds(chosen_force),
             "tile_url": tile_url,
             "tile_attribution": _tile_attribution(tile_url),
         },

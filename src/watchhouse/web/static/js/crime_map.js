@@ -222,7 +222,7 @@
       .then(function (html) {
         figuresPanel.innerHTML = html; // server-rendered template output, autoescaped
         if (options.fit && layersByCode[code]) {
-          map.fitBounds(layersByCode[code].getBounds(), { maxZoom: 15 });
+          map.fitBounds(layersByCode[code].getBounds(), { maxZoom: 15, padding: [16, 16] });
         }
         var title = document.getElementById("figures-title");
         if (title) {
@@ -460,22 +460,29 @@
 
   // ------------------------------------------------------------------ start
 
+  // The server sends the force's extent, so markers and boundaries load side by side.
+  var forceBounds = (settings.bounds || "").split(",").map(Number);
+  if (forceBounds.length === 4 && forceBounds.every(isFinite)) {
+    map.fitBounds([[forceBounds[0], forceBounds[1]], [forceBounds[2], forceBounds[3]]], { padding: [8, 8], animate: false });
+  } else {
+    map.setView([54.0, -2.0], 7); // Great Britain, until the boundaries say where the force is
+  }
+  var firstPoints = loadPoints();
   map.on("moveend", loadPoints);
-  // A first view from the force's centre (or Great Britain's), replaced by the boundaries' extent.
-  map.setView([+settings.centreLat || 54.0, +settings.centreLng || -2.0], settings.centreLat ? 10 : 7);
-  loadBoundaries()
+  var boundariesDrawn = loadBoundaries()
     .then(function (bounds) {
       // Without animation the view settles now, so the markers requested next are the final ones.
       if (state.area && layersByCode[state.area]) {
         highlight(state.area);
-        map.fitBounds(layersByCode[state.area].getBounds(), { maxZoom: 15, animate: false });
-      } else if (bounds.isValid()) {
+        map.fitBounds(layersByCode[state.area].getBounds(), { maxZoom: 15, padding: [16, 16], animate: false });
+      } else if (!settings.bounds && bounds.isValid()) {
         map.fitBounds(bounds, { padding: [8, 8], animate: false });
       }
-      mapElement.dataset.ready = "true";
     })
     .catch(function (error) {
       setStatus("Could not load neighbourhood boundaries: " + error.message);
-      mapElement.dataset.ready = "true";
     });
+  Promise.all([firstPoints, boundariesDrawn]).then(function () {
+    mapElement.dataset.ready = "true";
+  });
 })();
