@@ -8,11 +8,11 @@ JSON. Crime answers are cached as serialised bytes per data version (see ``cache
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping
 
+import orjson
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
@@ -35,7 +35,8 @@ class PoliceApiError(HTTPException):
 
 
 def dumps(value) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    # orjson: profiling showed json.dumps at ~25 us per crime, most of a cold 1,600-crime answer.
+    return orjson.dumps(value)
 
 
 # ---------------------------------------------------------------- parameters
