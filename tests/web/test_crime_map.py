@@ -199,6 +199,9 @@ def test_figures_panel_fragment_for_the_map(map_client, map_engine):
     assert "<html" not in response.text and 'id="figures-title"' in response.text
     name = _scalar(map_engine, "SELECT name FROM areas WHERE code = :code", code=code)
     assert f">{name}</h2>" in response.text
+    assert "is-chosen" not in response.text
+    burglary = map_client.get(f"/map/figures/{code}?month={MONTH}&category=burglary").text
+    assert re.findall(r'<tr data-category="([a-z-]+)" class="is-chosen">', burglary) == ["burglary"]
 
 
 def test_neighbourhood_search_page_lists_matches_without_script(map_client, map_engine):
@@ -335,6 +338,7 @@ def test_bad_page_input_gets_a_status_and_a_message(map_client, map_engine, path
         ("/map/points?bbox=1,2,3", 400, "bbox must be west,south,east,north"),
         ("/map/points?bbox=-1,54,-2,53", 400, "south <= north"),
         ("/map/figures/E99999999", 404, "E99999999"),
+        ("/map/figures/west-yorkshire?category=nope", 400, "unknown category 'nope'"),
         ("/map/boundaries?force=atlantis", 404, "no force has id 'atlantis'"),
     ],
 )

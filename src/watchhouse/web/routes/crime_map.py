@@ -285,10 +285,13 @@ def neighbourhood_figures_page(request: Request, code: str, month: str | None = 
 
 
 @router.get("/map/figures/{code}", response_class=HTMLResponse, include_in_schema=False)
-def figures_panel(request: Request, code: str, month: str | None = None):
+def figures_panel(request: Request, code: str, month: str | None = None, category: str = "all-crime"):
     """The figures panel alone, for the map page to show without reloading."""
+    category = _checked_category(category)
     selected = _area_figures(_engine(request), code, month)
-    return templates.TemplateResponse(request, "crime_map/_figures.html", {"figures": selected, "heading_level": 2})
+    return templates.TemplateResponse(
+        request, "crime_map/_figures.html", {"figures": selected, "heading_level": 2, "category": category}
+    )
 
 
 @router.get("/map/points", include_in_schema=False)

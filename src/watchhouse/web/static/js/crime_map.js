@@ -207,7 +207,7 @@
     highlight(code);
     state.area = code;
     updateAddress();
-    var query = new URLSearchParams({ month: state.month });
+    var query = new URLSearchParams({ month: state.month, category: state.category });
     return fetch(settings.figuresUrl + encodeURIComponent(code) + "?" + query.toString(), { signal: figuresRequest.signal })
       .then(function (response) {
         return response.text().then(function (text) {
@@ -284,11 +284,19 @@
     loadPoints();
     if (monthChanged && state.area) {
       selectArea(state.area, { fit: false, focus: false });
+    } else {
+      markChosenCategory();
     }
     var areaSearchMonth = document.querySelector("#area-search input[name=month]");
     if (areaSearchMonth) {
       areaSearchMonth.value = state.month;
     }
+  }
+
+  function markChosenCategory() {
+    Array.prototype.forEach.call(figuresPanel.querySelectorAll(".figures-table tbody tr"), function (row) {
+      row.classList.toggle("is-chosen", row.dataset.category === state.category);
+    });
   }
 
   filtersForm.addEventListener("submit", function (event) {
