@@ -51,6 +51,8 @@ def marking_from_columns(classification: str, caveats: str | None) -> Marking:
 
 
 def _json_safe(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float):
+        return value
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
@@ -88,7 +90,13 @@ def record_to_row(record: AnyRecord) -> dict[str, Any]:
     return row
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
 def content_hash(row: dict[str, Any]) -> str:
-    payload = json.dumps(_json_safe(row), sort_keys=True, default=str, separators=(",", ":"))
+    payload = json.dumps(row, sort_keys=True, default=_json_default, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
 

@@ -196,39 +196,46 @@ def _add_links(connection: Connection, links: list[Link], ids: Mapping[RecordRef
 
 def _write_markers(connection: Connection, markers: list[WarningMarker], ids: Mapping[RecordRef, int], now: datetime) -> int:
     resolved = resolve_refs(connection, {m.person for m in markers}, ids)
-    written = 0
+    wanted: dict[tuple[int, str], dict] = {}
     for marker in markers:
         if marker.person not in resolved:
             raise RecordsError(
                 f"warning marker {marker.marker!r} names person {marker.person.source_system}/"
                 f"{marker.person.source_record_id}, which is not loaded"
             )
-        person_id = resolved[marker.person]
-        values = {
+        wanted[(resolved[marker.person], marker.marker)] = {
             "details": marker.details,
             "valid_from": marker.valid_from,
             "source_system": marker.person.source_system,
             **marking_columns(marker.marking),
         }
-        current = connection.execute(
-            sa.select(
-                record_warning_markers.c.id,
-                record_warning_markers.c.details,
-                record_warning_markers.c.valid_from,
-                record_warning_markers.c.marking,
-                record_warning_markers.c.caveats,
-            ).where(record_warning_markers.c.person_id == person_id, record_warning_markers.c.marker == marker.marker)
-        ).first()
-        if current is None:
-            connection.execute(
-                record_warning_markers.insert().values(person_id=person_id, marker=marker.marker, loaded_at=now, **values)
+    m = record_warning_markers
+    written = 0
+    keys = list(wanted)
+    for chunk in _chunks(keys):
+        current = {
+            (row.person_id, row.marker): row
+            for row in connection.execute(
+                sa.select(m.c.id, m.c.person_id, m.c.marker, m.c.details, m.c.valid_from, m.c.source_system,
+                          m.c.marking, m.c.caveats).where(m.c.person_id.in_({k[0] for k in chunk}))
             )
-            written += 1
-        elif (current.details, current.valid_from, current.marking, current.caveats) != (
-            values["details"], values["valid_from"], values["marking"], values["caveats"]
-        ):
-            connection.execute(record_warning_markers.update().where(record_warning_markers.c.id == current.id).values(**values))
-            written += 1
+        }
+        inserts, updates = [], []
+        for key in chunk:
+            values = wanted[key]
+            row = current.get(key)
+            if row is None:
+                inserts.append({"person_id": key[0], "marker": key[1], "loaded_at": now, **values})
+            elif any(getattr(row, name) != value for name, value in values.items()):
+                updates.append({"_id": row.id, **{f"v_{k}": v for k, v in values.items()}})
+        if inserts:
+            connection.execute(m.insert(), inserts)
+        if updates:
+            connection.execute(
+                m.update().where(m.c.id == sa.bindparam("_id")).values({k: sa.bindparam(f"v_{k}") for k in wanted[chunk[0]]}),
+                updates,
+            )
+        written += len(inserts) + len(updates)
     return written
 
 
