@@ -290,8 +290,10 @@ def tension_counts(events, freq: str = "W") -> "pd.DataFrame":  # noqa: F821
 
     ``events`` is a DataFrame with columns ``area, category, lon, lat`` and either
     ``occurred_at`` (timestamps; ``freq`` "W" for weeks Monday-Sunday or "M" for months) or
-    ``month`` ("YYYY-MM", police.uk style, always monthly). Every period from the first to the
-    last in the data appears for every area, with 0 when nothing happened. Rows without an
+    ``month`` ("YYYY-MM", police.uk style, always monthly). Every period in which the data
+    have any event appears for every area, with 0 where that area had none; a period with no
+    event anywhere is taken as not covered by the data (the police.uk sample holds three Julys,
+    not three years of months) and left out rather than counted as zero. Rows without an
     area, a category or a time are left out (count them before calling if they matter).
     Indicators: those of ``INDICATOR_CATEGORIES`` whose categories occur in the events, and
     ``repeat-locations`` (share of crimes, anti-social behaviour excluded, at map points with
@@ -314,8 +316,7 @@ def tension_counts(events, freq: str = "W") -> "pd.DataFrame":  # noqa: F821
     if frame.empty:
         raise ValueError("no events with an area, a category and a time")
     frame["key"] = [category_key(str(c)) for c in frame["category"]]
-    all_periods = pd.period_range(frame["period"].min(), frame["period"].max())
-    labels = [_period_label(p) for p in all_periods]
+    labels = sorted({_period_label(p) for p in frame["period"].unique()})
     areas = sorted(frame["area"].astype(str).unique())
     frame["area"] = frame["area"].astype(str)
     frame["label"] = frame["period"].map(_period_label)

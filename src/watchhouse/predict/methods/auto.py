@@ -92,14 +92,27 @@ def inner_origins(history: History, as_of: float, horizon: float) -> list[float]
 
 
 class _Scorer:
-    """Pooled hits in the top cells of each inner window, for stacked (window, cell) scores."""
+    """Pooled hits in the top cells of each inner window, for stacked (window, cell) scores.
 
-    def __init__(self, history: History, outcomes: np.ndarray, coverage: float):
+    Only cells in some component's top 3k in some window can enter a blend's top k in practice,
+    so the search runs on those few columns.
+    """
+
+    def __init__(self, history: History, outcomes: np.ndarray, stacked: dict[str, np.ndarray], coverage: float):
         grid = history.grid
-        full_cell = grid.cell_size**2
-        self.k = max(1, min(grid.n_cells - 1, int(round(coverage * grid.area.sum() / full_cell))))
-        self.outcomes = outcomes
-        self.jitter = np.random.default_rng(7).random(grid.n_cells) * 1e-12
+        self.k = max(1, min(grid.n_cells - 1, int(round(coverage * grid.area.sum() / grid.cell_size**2))))
+        reach = min(3 * self.k, grid.n_cells - 1)
+        candidates = np.zeros(grid.n_cells, dtype=bool)
+        for scores in stacked.values():
+            top = np.argpartition(-scores, reach, axis=1)[:, :reach]
+            candidates[np.unique(top)] = True
+        self.columns = np.flatnonzero(candidates)
+        self.k = min(self.k, len(self.columns) - 1) if len(self.columns) > 1 else 1
+        self.outcomes = outcomes[:, self.columns]
+        self.jitter = (np.random.default_rng(7).random(grid.n_cells) * 1e-12)[self.columns]
+
+    def restrict(self, scores: np.ndarray) -> np.ndarray:
+        return scores[:, self.columns]
 
     def hits(self, scores: np.ndarray) -> float:
         top = np.argpartition(-(scores + self.jitter), self.k, axis=1)[:, : self.k]
@@ -126,7 +139,8 @@ def choose_blend(history: History, as_of: float, horizon: float, fit: sepp.SeppF
     if total <= 0:
         choice.weights = {"long-run all": 1.0}
         return choice
-    scorer = _Scorer(history, outcomes, TARGET_COVERAGE)
+    scorer = _Scorer(history, outcomes, stacked, TARGET_COVERAGE)
+    stacked = {name: scorer.restrict(scores) for name, scores in stacked.items()}
     tie = TIE_BREAK_SHARE * stacked["decayed long-run 730d"]
     single = {name: scorer.hits(stacked[name] + tie) for name in names}
     choice.single_hit_rates = {name: hits / total for name, hits in single.items()}

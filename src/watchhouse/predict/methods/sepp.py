@@ -105,6 +105,7 @@ def fit_sepp(
     background_bandwidths_m: tuple[float, float] = (30.0, 500.0),
     max_iterations: int = 60,
     tolerance: float = 1e-3,
+    start_from: SeppFit | None = None,
 ) -> SeppFit:
     """EM fit on events with start <= t < end (t sorted); earlier events up to max_lag_days act as parents only.
 
@@ -130,6 +131,8 @@ def fit_sepp(
     seen_to = np.minimum(end - t[:last], max_lag_days)
 
     theta, omega, sigma2, fine_share = 0.2, 0.1, 200.0**2, 0.5
+    if start_from is not None and start_from.branching > 0:  # warm start: successive origins differ little
+        theta, omega, sigma2 = start_from.branching, start_from.decay_per_day, start_from.bandwidth_m**2
     p_background = np.full(n_children, 1 - theta)
     share = 0.0
     for iteration in range(1, max_iterations + 1):
@@ -198,8 +201,8 @@ def fit_on_history(history: History, as_of: float) -> SeppFit:
                 continue
         break
     fit = fit_sepp(t, x, y, start, as_of, max_distance_m=max_distance, max_lag_days=max_lag,
-                   min_bandwidth_m=grid.cell_size / 10)
-    history.memo[key] = fit
+                   min_bandwidth_m=grid.cell_size / 10, start_from=history.memo.get("sepp-latest"))
+    history.memo[key] = history.memo["sepp-latest"] = fit
     return fit
 
 
