@@ -223,6 +223,8 @@ records:
 links:
   - {from: detainee, to: arrest, role: arrested-person}
   - {from: arrest, to: {kind: event, system: test-cad, id: "{call_ref}"}, role: led-to, when: call_ref}
+markers:
+  - {person: detainee, column: warnings, transforms: [lower]}
 """
 
 
@@ -231,6 +233,7 @@ def test_jsonl_with_nested_fields_and_links_to_other_systems(engine, tmp_path, m
     custody = parse_mapping(__import__("yaml").safe_load(JSONL_MAPPING), "custody.yaml")
     lines = [
         {"custody_no": "K1", "arrested_at": "2018-07-01T11:00:00", "offence": "assault", "call_ref": "C1",
+         "warnings": ["VIOLENT", "DRUGS"],
          "detainee": {"name": "SMITH John", "pnc": "80/123456A", "dob": "1980-05-04"}},
         {"custody_no": "K2", "arrested_at": "2018-07-01T12:00:00", "offence": "theft", "call_ref": "C99",
          "detainee": {"name": "DOE Jane", "pnc": "81/1A", "dob": "1981-01-01"}},
@@ -248,6 +251,7 @@ def test_jsonl_with_nested_fields_and_links_to_other_systems(engine, tmp_path, m
     john = master_id_for(engine, ADMIN, "test-custody", "80/123456A")
     kinds = [e.event.values["event_kind"] for e in person_events(engine, ADMIN, john)]
     assert kinds == ["arrest"]
+    assert [m.marker for m in person_view(engine, ADMIN, john).warning_markers] == ["drugs", "violent"]
     # K3's arrest is SECRET; the officer sees the detainee but not the arrest or the link to it.
     rich = master_id_for(engine, ADMIN, "test-custody", "82/1A")
     assert person_events(engine, OFFICER, rich) == []

@@ -50,7 +50,7 @@ def load_world(engine):
                field_markings={"phone": parse_marking("SECRET"), "raw.phone": parse_marking("SECRET")}),
         person("crime", "V9", given_name="Jon", date_of_birth=date(1980, 4, 5), postcode="LS2 7HY",
                address_lines=("9 Low Rd",), recorded_at=datetime(2018, 7, 3, 9, 0)),
-        person("crime", "S1", given_name="Kevin", family_name="Jones", date_of_birth=date(1990, 1, 1)),
+        person("crime", "S1", given_name="Kevin", family_name="Jones", date_of_birth=date(1990, 1, 1), postcode="BD1 1AA"),
         person("intel", "X1", given_name="Secret", family_name="Subject", marking=parse_marking("SECRET")),
     ]
     crime = EventRecord("crime", "CR1", event_kind="crime", reference="13/123/18", category="burglary",
@@ -202,3 +202,11 @@ def test_iter_people_gives_batches_without_withheld_fields(engine):
     assert {r["source_record_id"] for r in flat} == {"P1", "V9", "S1"}  # X1 is SECRET
     p1 = next(r for r in flat if r["source_record_id"] == "P1")
     assert "phone" not in p1 and p1["master_id"] and p1["date_of_birth"] == date(1980, 5, 4)
+
+
+def test_an_undated_address_takes_the_time_of_the_event_it_was_recorded_for(engine):
+    load_world(engine)
+    kevin = master_id_for(engine, ANALYST, "crime", "S1")
+    (spell,) = addresses_over_time(engine, OFFICER, kevin)
+    assert spell.postcode == "BD1 1AA"
+    assert spell.first_seen == datetime(2018, 7, 3, 1, 0, tzinfo=UTC)  # the crime, 02:00 BST

@@ -254,7 +254,10 @@ def map_row(mapping: SourceMapping, row: dict[str, Any]) -> MappedRow:
         value = column_value(row, spec.column)
         if person is None or _blank(value):
             continue
-        values = str(value).split(spec.split) if spec.split else [str(value)]
+        if isinstance(value, list):  # a JSON array of markers
+            values = [str(v) for v in value if not _blank(v)]
+        else:
+            values = str(value).split(spec.split) if spec.split else [str(value)]
         for code in values:
             try:
                 for transform in spec.transforms:

@@ -403,6 +403,21 @@ def linked_people(bind: Engine | Connection, viewer: Viewer, master_id: int) -> 
         return sorted(result, key=lambda p: (-len(p.connections), p.display_name, p.master_id))
 
 
+def _first_event_times(connection: Connection, viewer: Viewer, person_ids: list[int]) -> dict[int, datetime]:
+    links = _visible_links(
+        connection, viewer,
+        (record_links.c.from_kind == "person") & record_links.c.from_id.in_(person_ids) & (record_links.c.to_kind == "event"),
+    )
+    events = _records_by_id(connection, viewer, "event", [l.to_id for l in links])
+    times: dict[int, datetime] = {}
+    for link in links:
+        event = events.get(link.to_id)
+        when = event and (event.values.get("occurred_at") or event.values.get("reported_at"))
+        if when and (link.from_id not in times or when < times[link.from_id]):
+            times[link.from_id] = when
+    return times
+
+
 def addresses_over_time(bind: Engine | Connection, viewer: Viewer, master_id: int) -> list[AddressSpell]:
     """Addresses the sources hold for the person, each with when it was first and last recorded."""
     with within_transaction(bind) as connection:
@@ -420,8 +435,11 @@ def addresses_over_time(bind: Engine | Connection, viewer: Viewer, master_id: in
             if citation not in spell.sources:
                 spell.sources.append(citation)
 
+        undated = [p.id for p in people if not p.values.get("recorded_at")]
+        event_times = _first_event_times(connection, viewer, undated) if undated else {}
         for person in people:
-            when = person.values.get("recorded_at") or person.loaded_at
+            # When the source recorded the address: its own date, else the event it was taken for.
+            when = person.values.get("recorded_at") or event_times.get(person.id) or person.loaded_at
             note(person.values.get("address"), person.values.get("postcode"), when, person.citation)
         if people:
             residences = _visible_links(

@@ -264,8 +264,9 @@ def write_systems(n_people: int, out_dir: str | Path, *, seed: int = 0,
     # Offenders mostly already have a PNC record; the rest will get one on arrest.
     offenders = [p for p in population if rng.random() < (0.4 if p.pnc_id else 0.05)]
     offender_ids = {p.person_id for p in offenders}
-    offender_picker = _Picker(rng, offenders, [rng.paretovariate(1.3) for _ in offenders])
-    victim_picker = _Picker(rng, population, [rng.paretovariate(2.2) for _ in population])
+    # Heavy-tailed but capped: the most prolific offender has tens of events, not hundreds.
+    offender_picker = _Picker(rng, offenders, [min(rng.paretovariate(1.5), 25.0) for _ in offenders])
+    victim_picker = _Picker(rng, population, [min(rng.paretovariate(2.2), 10.0) for _ in population])
     anyone = _Picker(rng, population, [1.0] * len(population))
     warnings_of = {p.person_id: sorted(rng.sample(WARNINGS, k=rng.choice([0, 0, 1, 1, 2]))) for p in offenders}
     truth: list[tuple[str, str, str]] = []
