@@ -173,6 +173,13 @@ def _load_counts_by_month_category(
     return totals
 
 
+def categories_in_month(engine: Engine, month: str) -> set[str]:
+    """Categories with any crime in ``month`` anywhere: ``crimes.query.categories_in_month``,
+    kept until the data changes because every figures request asks it."""
+    check_month(month)
+    return _cached(engine, ("categories", month), lambda: frozenset(query.categories_in_month(engine, month)))
+
+
 def unlocated_count(engine: Engine, month: str, category: str | None = None) -> int:
     """Crimes in ``month`` published without a location, which no map can show."""
     located = _month_points(engine, check_month(month))

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from watchhouse import areas
 from watchhouse.areas import Area
-from watchhouse.crimes import query, stats
+from watchhouse.crimes import stats
 from watchhouse.crimes.categories import CRIME_CATEGORIES, NAME_BY_SLUG
 
 ALL_CRIME = "all-crime"
@@ -273,7 +273,7 @@ class _AreaCounts:
         months = available_months(engine, area.force_code)
         lsoa_codes = areas.lsoa_codes_in(engine, area.code)
         counts = stats.counts_by_month_category(engine, lsoa_codes, months) if lsoa_codes else {}
-        recorded = {month: set(query.categories_in_month(engine, month)) for month in months}
+        recorded = {month: set(stats.categories_in_month(engine, month)) for month in months}
         return cls(area, areas.area_path(engine, area.code), months, counts, recorded)
 
     def checked_month(self, month: str) -> str:
