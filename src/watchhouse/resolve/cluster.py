@@ -89,27 +89,35 @@ def cluster_records(
     """
     labels = _split_large(n_nodes, edges, components(n_nodes, edges, threshold), threshold)
     sizes = np.bincount(labels)
-    big = np.flatnonzero(sizes >= 3)
-    if len(big) == 0:
+    members = np.flatnonzero(sizes[labels] >= 3)
+    if len(members) == 0:
         return labels
-    members = np.flatnonzero(np.isin(labels, big))
-    groups = pd.Series(labels[members], index=members)
-    scored = score_groups(groups)
-    scored = scored.assign(group=groups.reindex(scored["uid_l"]).to_numpy())
-    scored = scored[scored["group"] == groups.reindex(scored["uid_r"]).to_numpy()]
+    scored = score_groups(pd.Series(labels[members], index=members))
+    left, right = scored["uid_l"].to_numpy(), scored["uid_r"].to_numpy()
+    same = labels[left] == labels[right]
+    left, right = left[same], right[same]
+    probability = scored["match_probability"].to_numpy()[same]
+
+    # Each group's records and scored pairs as contiguous slices, so the loop below does no
+    # per-group searching (a million records make hundreds of thousands of groups).
+    members = members[np.argsort(labels[members], kind="stable")]
+    groups, starts, counts = np.unique(labels[members], return_index=True, return_counts=True)
+    local = np.empty(n_nodes, dtype=np.int64)
+    local[members] = np.arange(len(members)) - np.repeat(starts, counts)
+    pair_order = np.argsort(labels[left], kind="stable")
+    left, right, probability = left[pair_order], right[pair_order], probability[pair_order]
+    pair_bounds = np.searchsorted(labels[left], groups, side="left"), np.searchsorted(labels[left], groups, "right")
+
     next_label = labels.max() + 1
-    by_group = dict(tuple(scored.groupby("group", sort=False)))
-    for group in big:
-        nodes = np.flatnonzero(labels == group)
-        position = pd.Series(np.arange(len(nodes)), index=nodes)
-        inside = by_group.get(group)
-        if inside is None:
-            pairs, probabilities = np.empty((0, 2), dtype=int), np.empty(0)
-        else:
-            pairs = np.column_stack([position[inside["uid_l"]].to_numpy(), position[inside["uid_r"]].to_numpy()])
-            probabilities = inside["match_probability"].to_numpy()
-        local = average_linkage(len(nodes), pairs, probabilities, threshold)
-        _, local = np.unique(local, return_inverse=True)
-        labels[nodes] = np.where(local == 0, group, next_label + local - 1)
-        next_label += local.max()
+    for index, group in enumerate(groups):
+        nodes = members[starts[index]:starts[index] + counts[index]]
+        lo, hi = pair_bounds[0][index], pair_bounds[1][index]
+        size = len(nodes)
+        if hi - lo == size * (size - 1) // 2 and probability[lo:hi].min() >= threshold:
+            continue  # every pair agrees: one person
+        pairs = np.column_stack([local[left[lo:hi]], local[right[lo:hi]]])
+        split = average_linkage(size, pairs, probability[lo:hi], threshold)
+        _, split = np.unique(split, return_inverse=True)
+        labels[nodes] = np.where(split == 0, group, next_label + split - 1)
+        next_label += split.max()
     return labels

@@ -86,7 +86,7 @@ def split_name_tokens(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def given_name_columns(given: pd.Series) -> pd.DataFrame:
-    """Columns describing a given-name field: first name, all names, formal variants, initial."""
+    """Columns describing a given-name field: first and middle name, formal-name keys, initial."""
     tokens, suffix = split_name_tokens(given)
     first = tokens.map(lambda parts: parts[0] if parts else pd.NA).astype("string")
     groups = nickname_groups()
@@ -96,11 +96,11 @@ def given_name_columns(given: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "given_name": first,
-            "given_names_all": tokens.map(lambda parts: parts or None),
-            "given_formal": variants,
             # A scalar key for blocking; ambiguous short forms (alex, chris) pick one formal name,
             # so other blocking rules cover them.
             "given_key": variants.map(lambda names: names[0] if names else pd.NA).astype("string"),
+            "given_key2": variants.map(lambda names: names[-1] if names else pd.NA).astype("string"),
+            "given_middle": tokens.map(lambda parts: parts[1] if len(parts) > 1 else pd.NA).astype("string"),
             "given_initial": first.str.slice(0, 1),
             "name_suffix_given": suffix.astype("string"),
         },
@@ -115,8 +115,9 @@ def family_name_columns(family: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "family_name": joined,
-            "family_tokens": tokens.map(lambda parts: parts or None),
             "family_initial": joined.str.slice(0, 1),
+            "family_first": tokens.map(lambda parts: parts[0] if parts else pd.NA).astype("string"),
+            "family_last": tokens.map(lambda parts: parts[-1] if parts else pd.NA).astype("string"),
             "name_suffix_family": suffix.astype("string"),
         },
         index=family.index,

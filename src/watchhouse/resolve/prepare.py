@@ -23,15 +23,6 @@ STREET_WORDS = {
     "tce": "terrace", "terr": "terrace", "gr": "grove", "pk": "park", "hwy": "highway", "mt": "mount",
 }
 OLDEST_PLAUSIBLE_BIRTH = pd.Timestamp("1880-01-01")
-# Rows need this much to be linkable: a name with something else about the person, or an identifier.
-FEATURE_COLUMNS = (
-    "uid", "source", "rec_id", "given_name", "given_names_all", "given_formal", "given_key",
-    "given_initial", "family_name", "family_tokens", "family_initial", "name_suffix", "dob",
-    "dob_year", "dob_month", "dob_day", "address", "address_tokens", "locality", "region",
-    "postcode", "postcode_sector", "postcode_district", "postcode_area", "sex",
-)
-
-
 class UnusableFileError(ValueError):
     """A file whose rows cannot be linked: linking it would pair people at random."""
 
@@ -101,12 +92,10 @@ def standard_postcode(values: pd.Series) -> pd.DataFrame:
 def standard_address(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     joined = frame[list(columns)].fillna("").astype(str).agg(" ".join, axis=1)
     text = joined.str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
-    tokens = text.str.split().map(lambda words: [STREET_WORDS.get(w, w) for w in words])
-    address = tokens.map(lambda words: " ".join(words) if words else pd.NA).astype("string")
-    return pd.DataFrame(
-        {"address": address, "address_tokens": tokens.map(lambda words: sorted(set(words)) or None)},
-        index=frame.index,
-    )
+    for short, full in STREET_WORDS.items():
+        text = text.str.replace(rf"\b{short}\b", full, regex=True)
+    address = text.mask(text == "", pd.NA).astype("string")
+    return pd.DataFrame({"address": address}, index=frame.index)
 
 
 def _parse_dates(values: pd.Series, date_format: str) -> pd.Series:
@@ -173,7 +162,7 @@ def standardise(raw: pd.DataFrame, mapping: PersonMapping, *, file: str, source:
     if mapping.address:
         out = out.join(standard_address(values, mapping.address))
     else:
-        out["address"], out["address_tokens"] = pd.Series(pd.NA, index=values.index, dtype="string"), None
+        out["address"] = pd.Series(pd.NA, index=values.index, dtype="string")
     for name in ("locality", "region", "sex"):
         spec = getattr(mapping, name)
         if spec is None:
