@@ -24,6 +24,7 @@ from watchhouse.records import (
     get_record,
     iter_people,
     linked_people,
+    linked_records,
     master_id_for,
     person_cases,
     person_events,
@@ -210,3 +211,20 @@ def test_an_undated_address_takes_the_time_of_the_event_it_was_recorded_for(engi
     (spell,) = addresses_over_time(engine, OFFICER, kevin)
     assert spell.postcode == "BD1 1AA"
     assert spell.first_seen == datetime(2018, 7, 3, 1, 0, tzinfo=UTC)  # the crime, 02:00 BST
+
+
+def test_linked_records_of_a_crime_for_a_case_page(engine):
+    result, people = load_world(engine)
+    crime = get_record(engine, ANALYST, "event", result.ids[RecordRef(EntityKind.EVENT, "crime", "CR1")])
+    for_analyst = linked_records(engine, ANALYST, "event", crime.id)
+    summary = [(l.direction, l.role, l.record.kind, l.record.source_record_id) for l in for_analyst]
+    assert summary == [
+        ("out", "part-of", "case", "CASE1"),
+        ("in", "suspect", "person", "S1"),
+        ("in", "victim", "person", "V9"),
+        ("in", "witness", "person", "X1"),
+    ]
+    assert all(l.master_id for l in for_analyst if l.record.kind == "person")
+    assert [l.record.source_record_id for l in linked_records(engine, OFFICER, "event", crime.id)] == ["CASE1", "S1", "V9"]
+    intel_id = result.ids[RecordRef(EntityKind.EVENT, "intel", "I1")]
+    assert linked_records(engine, OFFICER, "event", intel_id) is None  # SECRET: not found

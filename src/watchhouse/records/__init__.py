@@ -17,6 +17,7 @@ from watchhouse.records.views import (
     AddressSpell,
     Citation,
     LinkedPerson,
+    LinkedRecord,
     PersonCase,
     PersonConnection,
     PersonEvent,
@@ -29,6 +30,7 @@ from watchhouse.records.views import (
     get_record,
     iter_people,
     linked_people,
+    linked_records,
     master_id_for,
     person_cases,
     person_events,
@@ -37,9 +39,9 @@ from watchhouse.records.views import (
 )
 
 __all__ = [
-    "PERSON_FIELDS", "AddressSpell", "Citation", "LinkedPerson", "PersonCase", "PersonConnection", "PersonEvent",
+    "PERSON_FIELDS", "AddressSpell", "Citation", "LinkedPerson", "LinkedRecord", "PersonCase", "PersonConnection", "PersonEvent",
     "PersonView", "RecordsError", "RoleVia", "SourceRecordView", "SourcedValue", "UpsertResult",
-    "WarningMarkerView", "addresses_over_time", "assign_to_master", "get_record", "iter_people", "linked_people",
+    "WarningMarkerView", "addresses_over_time", "assign_to_master", "get_record", "iter_people", "linked_people", "linked_records",
     "master_id_for", "person_cases", "person_events", "person_objects", "person_view", "replace_memberships",
     "resolve_refs", "upsert_records",
 ]

@@ -520,3 +520,37 @@ class _borrow:
     def __exit__(self, *exc) -> None:
         return None
 
+
+
+@dataclass
+class LinkedRecord:
+    """A record linked to another, with the link's role and direction (for case pages and link charts)."""
+
+    direction: str  # "out": this record --role--> linked; "in": linked --role--> this record
+    role: str
+    record: SourceRecordView
+    master_id: int | None = None  # for people: the master person the record belongs to
+
+
+def linked_records(bind: Engine | Connection, viewer: Viewer, kind: str, record_id: int) -> list[LinkedRecord] | None:
+    """Every record the viewer may see that is linked to one source record, either way.
+    None when the record itself does not exist or is above the viewer."""
+    if kind not in SOURCE_TABLES:
+        raise ValueError(f"unknown record kind {kind!r} (known: {', '.join(SOURCE_TABLES)})")
+    with within_transaction(bind) as connection:
+        if not _records_by_id(connection, viewer, kind, [record_id]):
+            return None
+        outgoing = _visible_links(connection, viewer, (record_links.c.from_kind == kind) & (record_links.c.from_id == record_id))
+        incoming = _visible_links(connection, viewer, (record_links.c.to_kind == kind) & (record_links.c.to_id == record_id))
+        ends = [("out", l.role, l.to_kind, l.to_id) for l in outgoing] + [("in", l.role, l.from_kind, l.from_id) for l in incoming]
+        by_kind: dict[str, list[int]] = defaultdict(list)
+        for _, _, other_kind, other_id in ends:
+            by_kind[other_kind].append(other_id)
+        found = {k: _records_by_id(connection, viewer, k, ids) for k, ids in by_kind.items()}
+        masters = _masters_of(connection, found.get("person", {}))
+        result = [
+            LinkedRecord(direction, role, found[other_kind][other_id], masters.get(other_id) if other_kind == "person" else None)
+            for direction, role, other_kind, other_id in ends
+            if other_id in found.get(other_kind, {})
+        ]
+        return sorted(result, key=lambda r: (r.record.kind, r.role, r.record.id))
