@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from watchhouse.crimes.categories import category_slug
 from watchhouse.crimes.tables import crimes, map_points, outcomes, stops
@@ -128,11 +129,20 @@ def _insert_triggers_run_once(connection: Connection, table_name: str) -> Iterat
         connection.exec_driver_sql(sql)
 
 
+def _key_filter(connection: Connection, key_column: sa.Column) -> tuple[sa.ColumnElement[bool], int]:
+    """A ``key_column`` in :keys condition and how many keys to bind at once."""
+    if connection.dialect.name == "postgresql":
+        # One array parameter: PostgreSQL plans a long IN (...) list slowly, = ANY(array) quickly.
+        return key_column == sa.any_(sa.bindparam("keys", type_=ARRAY(sa.String))), 50_000
+    return key_column.in_(sa.bindparam("keys", expanding=True)), _KEY_CHUNK
+
+
 def _existing(connection: Connection, key_column: sa.Column, columns: Sequence[sa.Column], keys: Sequence[str]) -> dict:
     """Rows already stored for ``keys``, as {key: tuple(columns)}."""
     found: dict = {}
-    statement = sa.select(key_column, *columns).where(key_column.in_(sa.bindparam("keys", expanding=True)))
-    for chunk in _chunks(list(keys)):
+    condition, size = _key_filter(connection, key_column)
+    statement = sa.select(key_column, *columns).where(condition)
+    for chunk in _chunks(list(keys), size):
         for row in connection.execute(statement, {"keys": list(chunk)}):
             found[row[0]] = tuple(row[1:])
     return found
@@ -318,12 +328,13 @@ def _latest_outcomes(connection: Connection, crime_keys: Sequence[str]) -> dict[
     if not crime_keys or connection.execute(sa.select(outcomes.c.id).limit(1)).first() is None:
         return {}
     latest: dict[str, tuple[str, str]] = {}
+    condition, size = _key_filter(connection, outcomes.c.crime_key)
     statement = (
         sa.select(outcomes.c.crime_key, outcomes.c.month, outcomes.c.outcome_type)
-        .where(outcomes.c.crime_key.in_(sa.bindparam("keys", expanding=True)))
+        .where(condition)
         .order_by(outcomes.c.month, outcomes.c.source_line, outcomes.c.id)
     )
-    for chunk in _chunks(list(crime_keys)):
+    for chunk in _chunks(list(crime_keys), size):
         for crime_key, month, outcome_type in connection.execute(statement, {"keys": list(chunk)}):
             latest[crime_key] = (month, outcome_type)
     return latest
