@@ -131,3 +131,45 @@ def test_bad_forecast_names_the_feature(tmp_path):
     missing = runner.invoke(app, ["patrols", "plan", "--forecast", str(tmp_path / "nope.geojson"),
                                   "--hours-per-shift", "8", "--officers", "1"])
     assert missing.exit_code == 2 and "no such forecast file" in missing.output
+
+
+def _tension_events_csv(path, rise: bool):
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    rows = ["id,lon,lat,occurred_at,category"]
+    start = np.datetime64("2024-01-01T12:00")  # a Monday
+    n = 0
+    for week in range(30):
+        for area, lon in (("W", -1.555), ("E", -1.541)):
+            violent = rng.poisson(30 if rise and area == "W" and week == 28 else 8)
+            for kind, count in (("Violence and sexual offences", violent), ("Anti-social behaviour", rng.poisson(6))):
+                for _ in range(count):
+                    stamp = start + np.timedelta64(7 * week + int(rng.integers(0, 7)), "D")
+                    rows.append(f"e{n},{lon + rng.uniform(0, 0.002):.6f},{53.792 + rng.uniform(0, 0.002):.6f},{stamp},{kind}")
+                    n += 1
+    path.write_text("\n".join(rows) + "\n")
+
+
+def test_tension_command_flags_the_injected_rise(tmp_path, neighbourhoods_file):
+    events = tmp_path / "events.csv"
+    _tension_events_csv(events, rise=True)
+    result = runner.invoke(app, ["patrols", "tension", "--events", str(events), "--neighbourhoods", str(neighbourhoods_file),
+                                 "--as-of", "2024-07-22"])
+    assert result.exit_code == 0, result.output
+    assert "RISE" in result.output
+    lines = [line for line in result.output.splitlines() if "RISE" in line]
+    assert len(lines) == 1 and "West" in lines[0] and "violence" in lines[0] and "2024-07-15" in lines[0]
+    assert "false alarms on this history" in result.output
+
+
+def test_tension_command_on_the_police_uk_sample_says_the_baseline_is_too_short():
+    from watchhouse.sample import street_files
+
+    arguments = ["patrols", "tension", "--period", "month", "--clusters", "10"]
+    for path in street_files():
+        arguments += ["--police-uk", str(path)]
+    result = runner.invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    assert "0 indicator series tested, 0 flagged; 30 not tested (baseline too short)" in result.output
+    assert "no past period has a long enough baseline" in result.output
