@@ -53,3 +53,17 @@ def test_auto_scores_are_expected_events_in_the_window(leeds_like):
         "smoothed long-run", "same season", "recent 28d", "recent 7d", "prospective", "near-repeat",
     }
     assert sum(result.details["blend"].values()) == pytest.approx(1.0)
+
+
+def test_reported_only_leaves_out_proactive_offences(leeds_like):
+    import dataclasses
+
+    events = leeds_like.events
+    as_of = datetime_from_days(events.t[-1] - 30)
+    drugs = np.where(np.arange(len(events)) % 5 == 0, "Drugs", events.category)
+    with_drugs = dataclasses.replace(events, category=drugs.astype(object))
+    everything = forecast_grid(with_drugs, as_of, 7, method="long-run")
+    reported = forecast_grid(with_drugs, as_of, 7, method="long-run", reported_only=True)
+    assert reported.history_events < everything.history_events
+    assert reported.history_events == pytest.approx(everything.history_events * 0.8, rel=0.02)
+    assert reported.details["reported_only"] is True

@@ -33,6 +33,9 @@ def forecast(
     cell_size: float = typer.Option(200.0, "--cell-size", help="grid cell size in metres"),
     method: str = typer.Option("auto", "--method", help="auto, recent, long-run, kde, prospective or sepp"),
     category: str = typer.Option(None, "--category", help="only events of this category"),
+    reported_only: bool = typer.Option(
+        False, "--reported-only", help="leave out offences mostly found by patrols (drugs, weapon possession)"
+    ),
 ) -> None:
     """Forecast risk per grid cell for [as-of, as-of + horizon) and write it as GeoJSON."""
     from watchhouse.predict import EventsError, ForecastError, StudyAreaError, forecast_grid
@@ -44,7 +47,10 @@ def forecast(
         _fail(error.args[0])
     loaded = _load(events)
     try:
-        result = forecast_grid(loaded, as_of, horizon_days, cell_size=cell_size, method=method, category=category)
+        result = forecast_grid(
+            loaded, as_of, horizon_days, cell_size=cell_size, method=method, category=category,
+            reported_only=reported_only,
+        )
     except (EventsError, ForecastError, StudyAreaError) as error:
         _fail(str(error))
     for note in result.details.get("notes", []):

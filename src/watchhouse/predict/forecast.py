@@ -108,6 +108,17 @@ def select_history(events: Events, as_of_days: float, category: str | None) -> E
     return before
 
 
+def _reported(events: Events) -> Events:
+    from watchhouse.predict.harm import load_harm_table
+
+    table = load_harm_table()
+    proactive = {c: table.is_proactive(c) for c in set(events.category.tolist())}
+    kept = events.subset(np.array([not proactive[c] for c in events.category.tolist()], dtype=bool))
+    if len(kept) == 0:
+        raise ForecastError("every event before as-of is a proactively found offence (drugs, weapons); none left")
+    return kept
+
+
 def _iso(days: float) -> str:
     return (dt.datetime(1970, 1, 1) + dt.timedelta(days=float(days))).isoformat(timespec="seconds")
 
@@ -126,12 +137,15 @@ def forecast_grid(
     category: str | None = None,
     grid: Grid | None = None,
     weight_by_harm: bool = False,
+    reported_only: bool = False,
 ) -> Forecast:
     """Forecast for [as_of, as_of + horizon_days) on cells of ``cell_size`` metres.
 
     Only events strictly before as-of are used, for the scores and for the study area (their
     convex hull), unless a ``grid`` is given. ``weight_by_harm`` weights each event by its
     crime-harm weight (``watchhouse.predict.harm``), so scores become expected harm.
+    ``reported_only`` leaves out offences mostly found by patrols (drugs, weapon possession;
+    ``harm.is_proactive``), so the forecast does not follow where police already look.
     """
     if not horizon_days > 0:
         raise ForecastError(f"horizon must be a positive number of days, got {horizon_days}")
@@ -139,6 +153,8 @@ def forecast_grid(
     as_of_dt = as_datetime(as_of)
     as_of_days = days_since_epoch(as_of_dt)
     history_events = select_history(events, as_of_days, category)
+    if reported_only:
+        history_events = _reported(history_events)
     weights = None
     if weight_by_harm:
         from watchhouse.predict.harm import harm_weights
@@ -152,6 +168,8 @@ def forecast_grid(
     scores, details = forecast_from_history(history, as_of_days, float(horizon_days), method_obj.name)
     if grid.notes:
         details = dict(details, notes=list(grid.notes))
+    if reported_only:
+        details = dict(details, reported_only=True)
     return Forecast(grid, scores, method_obj.name, as_of_dt, float(horizon_days), category, len(history), details)
 
 
