@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
 from watchhouse.connectors.mapping import SourceMapping
-from watchhouse.connectors.rows import MappedRow, RowProblem, RowRejected, map_row
+from watchhouse.connectors.rows import MappedRow, RowRejected, map_row
 from watchhouse.connectors.tables import connector_quarantine, connector_runs
 from watchhouse.records import resolve_refs, upsert_records
 

@@ -175,9 +175,6 @@ WITH_ARGUMENT: dict[str, Callable[..., Callable[[Any], Any]]] = {
 
 KNOWN = sorted([*SIMPLE, *WITH_ARGUMENT])
 
-DATE_TRANSFORMS = {"date"}
-DATETIME_TRANSFORMS = {"datetime"}
-
 
 def build_transform(spec: Any, code_tables: Mapping[str, Mapping[str, Any]]) -> Transform:
     """A Transform from its YAML spelling; TransformSpecError naming the problem otherwise."""

@@ -22,7 +22,6 @@ from watchhouse.records.convert import from_store_time, marking_from_columns
 from watchhouse.records.store import within_transaction
 from watchhouse.records.tables import (
     SOURCE_TABLES,
-    master_people,
     master_person_members,
     record_links,
     record_people,

@@ -44,7 +44,6 @@ from pathlib import Path
 
 from watchhouse.synth.people import (
     PROFILES,
-    CorruptionProfile,
     SourceRecord,
     TruePerson,
     generate_population,
