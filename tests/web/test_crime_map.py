@@ -143,6 +143,13 @@ def test_map_page_renders_pickers_map_and_attribution(map_client):
     assert '<label for="area-search-input">Find a neighbourhood</label>' in html
 
 
+def test_tiles_only_when_configured(map_client, monkeypatch):
+    monkeypatch.setenv("WATCHHOUSE_TILE_URL", "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png")
+    html = map_client.get("/").text
+    assert 'data-tile-url="https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"' in html
+    assert 'data-tile-attribution="Map data © OpenStreetMap contributors"' in html
+
+
 def test_pages_carry_no_inline_script(map_client):
     code = _busiest_neighbourhood(map_client.app.state.engine)
     for path in ("/", f"/?area={code}", f"/neighbourhoods/{code}", "/neighbourhoods?q=leeds", f"/map/figures/{code}"):
