@@ -190,3 +190,19 @@ def test_backtest_reports_hit_rate_and_pai_and_writes_outputs(small_city_csv, tm
 def test_backtest_refuses_origins_before_the_data(small_city_csv):
     result = run("backtest", "--events", small_city_csv, "--origins", 100, "--horizon-days", 7)
     assert result.exit_code != 0 and "no history for the first origin" in result.output
+
+
+@pytest.mark.parametrize("method", ["auto", "recent", "long-run", "kde", "prospective", "sepp"])
+def test_sparse_history_with_a_quiet_last_year_still_forecasts(tmp_path, method):
+    rng = np.random.default_rng(1)
+    path = tmp_path / "sparse.csv"
+    lines = ["id,lon,lat,occurred_at,category"]
+    for i in range(80):  # 80 events in 2019, none in 2020
+        when = dt.datetime(2019, 1, 1) + dt.timedelta(days=float(rng.uniform(0, 360)))
+        lines.append(f"{i},{-1.55 + rng.normal(0, 0.01):.6f},{53.8 + rng.normal(0, 0.01):.6f},{when.isoformat()},burglary")
+    path.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "f.geojson"
+    result = forecast(path, "2021-01-01", out, "--method", method)
+    assert result.exit_code == 0, result.output
+    scores = [f["properties"]["score"] for f in json.loads(out.read_text())["features"]]
+    assert all(np.isfinite(scores))

@@ -25,6 +25,7 @@ from watchhouse.predict.methods.kde import smooth
 FIT_DAYS = 365.0
 MAX_FIT_EVENTS = 20_000
 PAIR_BUDGET = 300_000
+MIN_FIT_EVENTS = 30
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,11 @@ def fit_on_history(history: History, as_of: float) -> SeppFit:
                 n_fit = max(2000, int(n_fit * np.sqrt(PAIR_BUDGET / estimated)))
                 continue
         break
+    if n_fit < MIN_FIT_EVENTS:
+        # Too few recent events to separate near-repeats from background: assume none.
+        fit = SeppFit(0.0, 1.0, grid.cell_size, 0.0, n_fit, 0, 0)
+        history.memo[key] = fit
+        return fit
     fit = fit_sepp(t, x, y, start, as_of, max_distance_m=max_distance, max_lag_days=max_lag,
                    min_bandwidth_m=grid.cell_size / 10, start_from=history.memo.get("sepp-latest"))
     history.memo[key] = history.memo["sepp-latest"] = fit
