@@ -211,3 +211,16 @@ def test_stops_street_shape(api):
 
 def test_one_mile_is_the_documented_radius():
     assert ONE_MILE_M == 1609.344
+
+
+def test_answers_are_gzipped_only_for_clients_that_ask(api):
+    url = f"/api/crimes-street/all-crime?{CENTRE}&date=2018-07"
+    packed = api.get(url, headers={"Accept-Encoding": "gzip"})
+    plain = api.get(url, headers={"Accept-Encoding": "identity"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["vary"] == plain.headers["vary"] == "Accept-Encoding"
+    assert packed.json() == plain.json()
+    assert int(packed.headers["content-length"]) < int(plain.headers["content-length"])
+    small = api.get("/api/crime-last-updated", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers  # not worth compressing

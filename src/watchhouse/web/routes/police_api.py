@@ -17,14 +17,25 @@ from starlette.routing import BaseRoute
 
 from watchhouse.config import rate_limit
 from watchhouse.publish import police_uk
+from watchhouse.publish.cache import MIN_GZIP_BYTES, gzipped
 from watchhouse.publish.rate_limit import LeakyBucketLimiter, retry_after_header
 
 API_PREFIX = "/api"
 router = APIRouter(prefix=API_PREFIX, tags=["police.uk-compatible API"])
 
 
-def _json(body: bytes) -> Response:
-    return Response(content=body, media_type="application/json")
+def _accepts_gzip(request: Request) -> bool:
+    return "gzip" in request.headers.get("accept-encoding", "").lower()
+
+
+def _encode(body: bytes, gzip_ok: bool) -> tuple[bytes, dict[str, str]]:
+    if gzip_ok and len(body) >= MIN_GZIP_BYTES:
+        return gzipped(body), {"content-encoding": "gzip", "vary": "Accept-Encoding"}
+    return body, {"vary": "Accept-Encoding"}
+
+
+def _json(body: bytes, headers: dict[str, str]) -> Response:
+    return Response(content=body, media_type="application/json", headers=headers)
 
 
 async def _answer(request: Request, produce: Callable, *args, form: bool = False) -> Response:
@@ -32,13 +43,18 @@ async def _answer(request: Request, produce: Callable, *args, form: bool = False
     params = dict(request.query_params)
     if form and request.method == "POST":
         params.update({key: value for key, value in (await request.form()).items() if isinstance(value, str)})
-    body = await run_in_threadpool(produce, request.app.state.engine, *args, params)
-    return _json(body)
+
+    def respond():
+        return _encode(produce(request.app.state.engine, *args, params), _accepts_gzip(request))
+
+    return _json(*await run_in_threadpool(respond))
 
 
 async def _plain(request: Request, produce: Callable, *args) -> Response:
-    body = await run_in_threadpool(produce, request.app.state.engine, *args)
-    return _json(body)
+    def respond():
+        return _encode(produce(request.app.state.engine, *args), _accepts_gzip(request))
+
+    return _json(*await run_in_threadpool(respond))
 
 
 @router.get("/forces", summary="All forces: [{id, name}]")
