@@ -165,10 +165,11 @@ def _checked_category(category: str) -> str:
     return category
 
 
-def _checked_month(months: list[str], month: str | None) -> str:
+def _checked_month(months: list[str], month: str | None, where: str = "") -> str:
     if month is None or month == "":
         if not months:
-            raise MapProblem(404, "no crimes are loaded yet: run `watchhouse ingest police-uk PATH` first")
+            place = f" for {where}" if where else ""
+            raise MapProblem(404, f"no crimes are loaded{place} yet: run `watchhouse ingest police-uk PATH` first")
         return months[-1]
     try:
         stats.check_month(month)
@@ -193,6 +194,12 @@ def _checked_force(engine: Engine, force: str | None) -> areas.Area:
     latest = query.latest_month(engine)
     with_crimes = set(stats.forces_in_month(engine, latest)) if latest else set()
     return next((each for each in known if each.code in with_crimes), known[0])
+
+
+def _forces_with_crimes(engine: Engine, month: str) -> list[areas.Area]:
+    """Forces worth offering in the picker: those with an area hierarchy and crimes in ``month``."""
+    publishing = set(stats.forces_in_month(engine, month))
+    return [force for force in areas.forces(engine) if force.code in publishing]
 
 
 def _area_figures(engine: Engine, code: str, month: str | None) -> figures.AreaFigures:
@@ -221,7 +228,7 @@ def crime_map_page(
     category = _checked_category(category)
     chosen_force = _checked_force(engine, force)
     months = figures.available_months(engine, chosen_force.code)
-    month = _checked_month(months, month)
+    month = _checked_month(months, month, chosen_force.name)
     selected = _area_figures(engine, area, month) if area else None
     tile_url = config.tile_url()
     return templates.TemplateResponse(
@@ -229,7 +236,7 @@ def crime_map_page(
         "crime_map/index.html",
         {
             "force": chosen_force,
-            "forces": areas.forces(engine),
+            "forces": _forces_with_crimes(engine, month) or [chosen_force],
             "months": list(reversed(months)),
             "month": month,
             "categories": CRIME_CATEGORIES,
@@ -248,7 +255,7 @@ def neighbourhood_search_page(
 ):
     engine = _engine(request)
     chosen_force = _checked_force(engine, force)
-    month = _checked_month(figures.available_months(engine, chosen_force.code), month)
+    month = _checked_month(figures.available_months(engine, chosen_force.code), month, chosen_force.name)
     places = figures.searchable_areas(engine, chosen_force.code)
     matches = figures.match_areas(places, q) if q.strip() else places
     return templates.TemplateResponse(
