@@ -222,36 +222,43 @@ def vega_lite_chart(result: BacktestResult) -> dict:
 
 def svg_chart(result: BacktestResult, measure: str = "crimes") -> str:
     """The same chart as a self-contained SVG (no plotting library needed)."""
-    width, height, pad = 560, 360, 50
+    width, height, left, right, top, bottom = 660, 380, 60, 130, 40, 55
     rows = [s for s in result.scores if s.measure == measure]
     coverages = sorted({s.coverage for s in rows})
     x_max = max(coverages)
-    y_max = max(max((s.hit_rate for s in rows if s.hit_rate == s.hit_rate), default=0.0), 1e-9) * 1.1
+    top_rate = max((s.hit_rate for s in rows if s.hit_rate == s.hit_rate), default=0.0)
+    step = next((v for v in (0.02, 0.05, 0.1, 0.2) if top_rate / v <= 6), 0.25)
+    y_max = step * max(1, int(np.ceil(top_rate / step)))
 
     def px(c: float) -> float:
-        return pad + (width - 2 * pad) * c / x_max
+        return left + (width - left - right) * c / x_max
 
     def py(h: float) -> float:
-        return height - pad - (height - 2 * pad) * h / y_max
+        return height - bottom - (height - top - bottom) * h / y_max
 
     palette = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d"]
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="{width / 2}" y="20" text-anchor="middle">Hit rate ({measure}) against area coverage</text>',
-        f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="black"/>',
-        f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="black"/>',
+        f'<text x="{(left + width - right) / 2}" y="22" text-anchor="middle" font-size="14">'
+        f"Hit rate ({measure}) against area coverage, {len(result.origins)} origins</text>",
+        f'<line x1="{left}" y1="{py(0)}" x2="{px(x_max)}" y2="{py(0)}" stroke="black"/>',
+        f'<line x1="{left}" y1="{py(0)}" x2="{left}" y2="{py(y_max)}" stroke="black"/>',
+        f'<text x="{(left + width - right) / 2}" y="{height - 12}" text-anchor="middle">share of study area flagged</text>',
+        f'<text transform="translate(16 {(top + height - bottom) / 2}) rotate(-90)" text-anchor="middle">'
+        f"share of {measure} caught</text>",
     ]
     for c in coverages:
-        parts.append(f'<text x="{px(c):.1f}" y="{height - pad + 16}" text-anchor="middle">{c:.0%}</text>')
-    for k in range(5):
-        h = y_max * k / 4
-        parts.append(f'<text x="{pad - 6}" y="{py(h) + 4:.1f}" text-anchor="end">{h:.0%}</text>')
+        parts.append(f'<text x="{px(c):.1f}" y="{py(0) + 16:.1f}" text-anchor="middle">{c:.0%}</text>')
+    for k in range(int(round(y_max / step)) + 1):
+        h = k * step
+        parts.append(f'<line x1="{left}" y1="{py(h):.1f}" x2="{px(x_max):.1f}" y2="{py(h):.1f}" stroke="#eee"/>')
+        parts.append(f'<text x="{left - 6}" y="{py(h) + 4:.1f}" text-anchor="end">{h:.0%}</text>')
     for index, method in enumerate(dict.fromkeys(s.method for s in rows)):
         colour = palette[index % len(palette)]
         points = [(0.0, 0.0)] + [(c, result.score(method, c, measure).hit_rate) for c in coverages]
         path = " ".join(f"{px(c):.1f},{py(h):.1f}" for c, h in points)
         parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        parts.append(f'<text x="{width - pad + 4}" y="{pad + 14 * index}" fill="{colour}">{method}</text>')
+        parts.append(f'<text x="{px(x_max) + 12:.1f}" y="{top + 16 * (index + 1)}" fill="{colour}">{method}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
