@@ -41,7 +41,10 @@ def to_wgs84(geometry):
 
 
 def geojson_text(wgs84_geometry) -> str:
-    return shapely.to_geojson(shapely.set_precision(wgs84_geometry, WGS84_PRECISION))
+    """Canonical GeoJSON: the same shape always gives the same text (so unchanged areas are not
+    rewritten), with exterior rings anticlockwise as RFC 7946 asks."""
+    canonical = shapely.normalize(shapely.set_precision(wgs84_geometry, WGS84_PRECISION))
+    return shapely.to_geojson(shapely.orient_polygons(canonical, exterior_cw=False))
 
 
 def inside_point(geometry) -> shapely.Point:

@@ -7,8 +7,11 @@ of the lookup. Populations are census 2011 usual residents per LSOA, summed upwa
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 import sqlalchemy as sa
 from sqlalchemy import Engine
@@ -60,8 +63,27 @@ def _header_index(header: list[str], path: Path, wanted: tuple[str, ...]) -> dic
     return {name: header.index(name) for name in wanted}
 
 
-def read_lookup(path: Path) -> list[LookupRow]:
-    """Every LSOA of the lookup with its police.uk force id."""
+def _file_identity(path: Path) -> tuple[str, int, int]:
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        raise AreasError(f"{path}: no such file") from None
+    return str(path.resolve()), status.st_mtime_ns, status.st_size
+
+
+def read_lookup(path: Path) -> tuple[LookupRow, ...]:
+    """Every LSOA of the lookup with its police.uk force id (parsed once per file version)."""
+    return _read_lookup(*_file_identity(path))
+
+
+def read_population(path: Path) -> Mapping[str, int]:
+    """Census 2011 usual residents per LSOA code (parsed once per file version)."""
+    return _read_population(*_file_identity(path))
+
+
+@lru_cache(maxsize=4)
+def _read_lookup(name: str, _mtime_ns: int, _size: int) -> tuple[LookupRow, ...]:
+    path = Path(name)
     rows: list[LookupRow] = []
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
@@ -102,11 +124,13 @@ def read_lookup(path: Path) -> list[LookupRow]:
                     lsoa_name=values["LSOA Name"],
                 )
             )
-    return rows
+    return tuple(rows)
 
 
-def read_population(path: Path) -> dict[str, int]:
-    """Census 2011 usual residents per LSOA code (the first 'Persons' column; '1,563' style)."""
+@lru_cache(maxsize=4)
+def _read_population(name: str, _mtime_ns: int, _size: int) -> Mapping[str, int]:
+    # The first 'Persons' column is all usual residents; values are written "1,563".
+    path = Path(name)
     population: dict[str, int] = {}
     with open(path, newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
@@ -128,7 +152,7 @@ def read_population(path: Path) -> dict[str, int]:
             if persons < 0:
                 raise AreasError(f"{path}: line {line}: field 'Persons': {raw!r} is negative")
             population[code] = persons
-    return population
+    return MappingProxyType(population)
 
 
 def _forces_with_imported_neighbourhoods(rows: dict[str, dict]) -> set[str]:

@@ -42,8 +42,13 @@ def read_rows(connection: Connection, force_codes: Iterable[str]) -> dict[str, d
     force_codes = sorted(set(force_codes))
     if not force_codes:
         return {}
-    result = connection.execute(sa.select(areas).where(areas.c.force_code.in_(force_codes)))
-    return {row.code: dict(row._mapping) for row in result}
+    # Code first, so each row's key is row[0].
+    columns = [areas.c.code, *(column for column in areas.columns if column.name != "code")]
+    result = connection.execute(
+        sa.select(*columns).where(areas.c.force_code.in_(force_codes)).order_by(areas.c.code)
+    )
+    keys = list(result.keys())
+    return {row[0]: dict(zip(keys, row)) for row in result.tuples()}
 
 
 def write_changes(connection: Connection, before: dict[str, dict], after: dict[str, dict]) -> Changes:

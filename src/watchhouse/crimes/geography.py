@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 import sqlalchemy as sa
@@ -43,8 +44,9 @@ def centroids_of(map_points: dict[str, list[tuple[float, float, int]]]) -> dict[
     """``lsoa_point_centroids`` for map points already read with ``lsoa_map_points``."""
     centroids: dict[str, tuple[float, float, int]] = {}
     for lsoa_code, points in map_points.items():
-        latitude = sum(point[0] for point in points) / len(points)
-        longitude = sum(point[1] for point in points) / len(points)
+        # fsum is exact, so the centroid does not depend on the order the database returns rows.
+        latitude = math.fsum(point[0] for point in points) / len(points)
+        longitude = math.fsum(point[1] for point in points) / len(points)
         centroids[lsoa_code] = (latitude, longitude, sum(point[2] for point in points))
     return centroids
 
