@@ -161,19 +161,24 @@ def _add_links(connection: Connection, links: list[Link], ids: Mapping[RecordRef
     added = 0
     keys = list(wanted)
     for chunk in _chunks(keys):
-        from_ids = {k[1] for k in chunk}
-        existing = {
-            tuple(row)
-            for row in connection.execute(
-                sa.select(
-                    record_links.c.from_kind,
-                    record_links.c.from_id,
-                    record_links.c.to_kind,
-                    record_links.c.to_id,
-                    record_links.c.role,
-                ).where(record_links.c.from_id.in_(from_ids))
+        from_ids: dict[str, set[int]] = defaultdict(set)
+        for key in chunk:
+            from_ids[key[0]].add(key[1])
+        existing: set[tuple] = set()
+        for from_kind, ids in from_ids.items():
+            # (from_kind, from_id) leads the unique index on links, so this is an index lookup.
+            existing.update(
+                tuple(row)
+                for row in connection.execute(
+                    sa.select(
+                        record_links.c.from_kind,
+                        record_links.c.from_id,
+                        record_links.c.to_kind,
+                        record_links.c.to_id,
+                        record_links.c.role,
+                    ).where(record_links.c.from_kind == from_kind, record_links.c.from_id.in_(ids))
+                )
             )
-        }
         rows = [
             {
                 "from_kind": k[0],
