@@ -224,3 +224,21 @@ def test_answers_are_gzipped_only_for_clients_that_ask(api):
     assert int(packed.headers["content-length"]) < int(plain.headers["content-length"])
     small = api.get("/api/crime-last-updated", headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in small.headers  # not worth compressing
+
+
+def test_outcomes_at_location_by_id_point_and_poly(api):
+    burglary = api.get(f"/api/crimes-street/burglary?{CENTRE}").json()[0]
+    location_id = burglary["location"]["street"]["id"]
+    at_location = api.get(f"/api/outcomes-at-location?date=2018-07&location_id={location_id}").json()
+    assert sorted((o["category"]["code"], o["category"]["name"]) for o in at_location) == [
+        ("unable-to-prosecute", "Unable to prosecute suspect"),
+        ("under-investigation", "Under investigation"),
+    ]
+    for item in at_location:
+        assert set(item) == {"category", "date", "person_id", "crime"}
+        assert "outcome_status" not in item["crime"] and item["crime"]["location"]["street"]["id"] == location_id
+    within_mile = api.get(f"/api/outcomes-at-location?date=2018-07&{CENTRE}").json()
+    # every located crime within the mile that has an outcome: the two above, East Edge In, the BTP theft
+    assert len(within_mile) == 4
+    in_square = api.post("/api/outcomes-at-location", data={"poly": SQUARE, "date": "2018-07"}).json()
+    assert {o["crime"]["location"]["street"]["name"] for o in in_square} >= {"On or near East Edge In", "On or near Centre Street"}
