@@ -21,7 +21,12 @@ The latest period is flagged when p < ``alpha`` and y >= ``min_count`` (a rise t
 incidents is not reported as tension, however unlikely). ``alpha`` is the nominal false-alarm
 rate per area, indicator and period: with 50 areas and 4 indicators at alpha = 0.01 expect
 about 2 false flags a period. ``backtest_false_alarms`` measures the real rate by applying
-the test to every past period of a history (see tests and bench/patrols_tension_calibration.py).
+the test to every past period of a history. Measured at alpha = 0.01 with a 26-week baseline
+(bench/patrols_tension_calibration.py): 0.2-0.4% on Poisson series (conservative), 0.9-1.0% on
+negative-binomial series with overdispersion 2, 1.2-1.7% with overdispersion 4, and 0.7-0.8%
+on three years of the synthetic city's weekly counts; a plain Poisson test on the same series
+gives 2-9 times as many false alarms. Power at overdispersion 1.5 and a mean of 10 a week:
+13% for a 1.5-fold rise, 42% for 2-fold, 91% for 3-fold.
 
 For the share indicator (repeat locations: the share of crimes at map points with two or more
 crimes in the period) the count of such crimes k out of the period's crimes m is compared
