@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -10,8 +9,9 @@ import jellyfish
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
-from watchhouse import records
 from watchhouse.access import Viewer
+from watchhouse.records.lookup import get_records, iter_people_for_index, masters_of, members_of
+from watchhouse.records.store import within_transaction
 from watchhouse.domain.markings import parse_marking
 from watchhouse.resolve.names import formal_names
 from watchhouse.search.keys import (
@@ -70,12 +70,11 @@ def index_people(connection: Connection, people: Iterable[dict]) -> int:
 
 def rebuild_index(engine: Engine, *, progress=None) -> int:
     """Index every person record afresh from the records capability."""
-    viewer = Viewer.system("rebuild the person search index")
     total = 0
     with engine.begin() as connection:
         connection.execute(search_keys.delete())
         connection.execute(search_people.delete())
-        for batch in records.iter_people(connection, viewer, include_marking=True):
+        for batch in iter_people_for_index(connection):
             total += index_people(connection, batch)
             if progress is not None:
                 progress(len(batch))
@@ -107,7 +106,7 @@ def _candidates(connection: Connection, viewer: Viewer, query: PersonQuery, limi
     if not keys:  # age range alone: the index on date of birth
         return _by_age(connection, query, clearance, admitted, limit)
     values = sa.values(sa.column("key", sa.String), sa.column("kind", sa.String), sa.column("weight", sa.Float),
-                       name="wanted").data([(key, key.split(":", 1)[0], weight) for key, weight in keys.items()])
+                       name="wanted").data([(key, key.split(":", 1)[0], weight) for key, weight in keys.items()]).cte("wanted")
     per_kind = (
         sa.select(search_keys.c.person_id, values.c.kind, sa.func.max(values.c.weight).label("weight"))
         .join(values, values.c.key == search_keys.c.key)
@@ -222,21 +221,20 @@ def search_people_for(bind: Engine | Connection, viewer: Viewer, query: PersonQu
     if query.empty:
         return []
     today = date.today()
-    with records.within_transaction(bind) as connection:
+    with within_transaction(bind) as connection:
         candidate_ids = _candidates(connection, viewer, query, CANDIDATES)
-        visible = records.get_records(connection, viewer, "person", candidate_ids)
-        masters = records.masters_of(connection, list(visible))
-    best: dict[int, tuple[float, list[str]]] = {}
-    members: dict[int, list] = defaultdict(list)
-    for person_id, view in visible.items():
-        master_id = masters.get(person_id)
-        if master_id is None:
-            continue
-        members[master_id].append(view)
-        scored = _score(query, view.values, today)
-        if scored and (master_id not in best or scored[0] > best[master_id][0]):
-            best[master_id] = scored
-    ordered = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+        visible = get_records(connection, viewer, "person", candidate_ids)
+        masters = masters_of(connection, list(visible))
+        best: dict[int, tuple[float, list[str]]] = {}
+        for person_id, view in visible.items():
+            master_id = masters.get(person_id)
+            if master_id is None:
+                continue
+            scored = _score(query, view.values, today)
+            if scored and (master_id not in best or scored[0] > best[master_id][0]):
+                best[master_id] = scored
+        ordered = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
+        members = members_of(connection, viewer, [master_id for master_id, _ in ordered])
     hits = []
     for master_id, (score, matched) in ordered:
         views = members[master_id]

@@ -1,0 +1,75 @@
+"""Batch reads for other capabilities (search, linkage): many records in one call.
+
+Same rule as every read here: the viewer sees what the access module lets them see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine
+
+from watchhouse.access import Viewer
+from watchhouse.records.convert import marking_from_columns
+from watchhouse.records.store import within_transaction
+from watchhouse.records.tables import master_person_members, record_people
+from watchhouse.records.views import PERSON_FIELDS, SourceRecordView, _masters_of, _records_by_id
+
+
+def get_records(bind: Engine | Connection, viewer: Viewer, kind: str, ids: Iterable[int]) -> dict[int, SourceRecordView]:
+    """The records of ``ids`` the viewer may see, by id; the rest are simply absent."""
+    with within_transaction(bind) as connection:
+        return _records_by_id(connection, viewer, kind, ids)
+
+
+def masters_of(bind: Engine | Connection, person_ids: Iterable[int]) -> dict[int, int]:
+    """Master person of each source person record (ids only: callers already hold the records)."""
+    with within_transaction(bind) as connection:
+        return _masters_of(connection, person_ids)
+
+
+def members_of(bind: Engine | Connection, viewer: Viewer, master_ids: Iterable[int]) -> dict[int, list[SourceRecordView]]:
+    """The visible source person records of each master person."""
+    ids = sorted(set(master_ids))
+    with within_transaction(bind) as connection:
+        pairs = []
+        for start in range(0, len(ids), 500):
+            pairs += connection.execute(
+                sa.select(master_person_members.c.master_id, master_person_members.c.person_id)
+                .where(master_person_members.c.master_id.in_(ids[start : start + 500]))
+            ).all()
+        views = _records_by_id(connection, viewer, "person", [p.person_id for p in pairs])
+    out: dict[int, list[SourceRecordView]] = {}
+    for master_id, person_id in pairs:
+        if person_id in views:
+            out.setdefault(master_id, []).append(views[person_id])
+    return out
+
+
+def iter_people_for_index(bind: Engine | Connection, *, batch_size: int = 10_000) -> Iterator[list[dict[str, Any]]]:
+    """Every person record with its record-level marking, for building an index that only
+    proposes candidates (readers still see results through ``get_records``)."""
+    last_id = 0
+    columns = [record_people.c.id, record_people.c.marking, record_people.c.caveats,
+               *(record_people.c[name] for name in PERSON_FIELDS), master_person_members.c.master_id]
+    while True:
+        with within_transaction(bind) as connection:
+            rows = connection.execute(
+                sa.select(*columns)
+                .join(master_person_members, master_person_members.c.person_id == record_people.c.id, isouter=True)
+                .where(record_people.c.id > last_id)
+                .order_by(record_people.c.id)
+                .limit(batch_size)
+            ).all()
+        if not rows:
+            return
+        last_id = rows[-1].id
+        batch = []
+        for row in rows:
+            data = dict(row._mapping)
+            marking = marking_from_columns(data.pop("marking"), data.pop("caveats"))
+            data["marking"] = str(marking)
+            batch.append(data)
+        yield batch
