@@ -242,3 +242,20 @@ def test_outcomes_at_location_by_id_point_and_poly(api):
     assert len(within_mile) == 4
     in_square = api.post("/api/outcomes-at-location", data={"poly": SQUARE, "date": "2018-07"}).json()
     assert {o["crime"]["location"]["street"]["name"] for o in in_square} >= {"On or near East Edge In", "On or near Centre Street"}
+
+
+def test_neighbourhood_catch_all_does_not_shadow_fixed_api_paths_added_later(loaded, database_url, monkeypatch):
+    from fastapi import APIRouter
+
+    monkeypatch.setenv("WATCHHOUSE_RATE_LIMIT", "off")
+    app = create_app(database_url)
+    later = APIRouter()
+
+    @later.get("/api/reports/summary")
+    def summary():
+        return {"served": "by the later router"}
+
+    app.include_router(later)  # as a route module named after police_api.py would be
+    client = TestClient(app)
+    assert client.get("/api/reports/summary").json() == {"served": "by the later router"}
+    assert client.get("/api/atlantis/some-neighbourhood").status_code == 404
