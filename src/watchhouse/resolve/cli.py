@@ -35,7 +35,7 @@ def resolve_command(
     from watchhouse.resolve.model import load_model
     from watchhouse.resolve.prepare import UnusableFileError, prepare_records
 
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)  # long paths and messages stay on one line
     if len(records) > 2:
         console.print("[red]error:[/red] give --records once (deduplicate) or twice (link two files)")
         raise typer.Exit(2)

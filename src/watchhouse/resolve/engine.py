@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +12,7 @@ import pandas as pd
 
 from watchhouse.resolve.cluster import cluster_records
 from watchhouse.resolve.mapping import PersonMapping
-from watchhouse.resolve.model import DEFAULT_THRESHOLD, LinkModel, train_model
+from watchhouse.resolve.model import COMPARISON_TITLES, DEFAULT_THRESHOLD, LinkModel, train_model
 from watchhouse.resolve.prepare import PreparedRecords, prepare_frame
 
 
@@ -145,7 +146,7 @@ def explain_link(model: LinkModel, left: Mapping[str, Any], right: Mapping[str, 
         name = comparison.output_column_name
         weight = float(raw[f"mw_{name}"])
         tf = float(raw.get(f"mw_tf_adj_{name}", 0.0) or 0.0)
-        reasons.append(ComparisonReason(comparison.comparison_description or name,
+        reasons.append(ComparisonReason(COMPARISON_TITLES.get(name, name.removeprefix("id_")),
                                         _level_label(model, name, weight), round(weight + tf, 4)))
     weight = float(adjusted["match_weight"].iloc[0])
     return LinkExplanation(
@@ -181,12 +182,12 @@ def link_new_record(model: LinkModel, record: Mapping[str, Any], mapping: Person
     frame["source"] = -1
     _ensure_term_frequencies(model)
     db_api = model.linker._db_api
-    new_table = db_api.register(frame, table_name=f"__wh_new_{id(frame)}")
+    new_table = db_api.register(frame, table_name=f"__wh_new_{uuid.uuid4().hex}")
     try:
         predictions = model.linker.inference.predict_between(new_table, model.table, warning_mode="never")
         scores = model.scores(predictions, minimum_probability or model.threshold)
     finally:
-        new_table.drop_table_from_database_and_remove_from_cache()
+        new_table.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
     existing = model.records.frame.set_index("uid")
     clusters = resolution.clusters()["cluster_id"].to_numpy() if resolution is not None else None
     out = []

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,11 @@ DETERMINISTIC_RECALL = 0.6
 SPLINK_LOG_LEVEL = logging.ERROR
 
 
+COMPARISON_TITLES = {
+    "given_name": "given name", "family_name": "family name", "dob": "date of birth", "postcode": "postcode",
+    "address": "address", "locality": "locality", "region": "region", "sex": "sex",
+    "name_suffix": "generation suffix",
+}
 SWAPPED_NAMES = "given_name_l = family_name_r AND family_name_l = given_name_r"
 
 
@@ -343,12 +349,15 @@ class LinkModel:
         frame = self.records.frame.iloc[groups.index.to_numpy()].copy()  # uid is the row position
         frame["score_group"] = groups.to_numpy()
         db_api = self.linker._db_api
-        table = db_api.register(frame, table_name=f"__wh_groups_{id(frame)}")
-        predictions = self.linker.inference.predict_within(
-            table, link_type="dedupe_only",
-            blocking_rules_to_generate_predictions=["l.score_group = r.score_group"], warning_mode="never",
-        )
-        return self.scores(predictions)
+        table = db_api.register(frame, table_name=f"__wh_groups_{uuid.uuid4().hex}")
+        try:
+            predictions = self.linker.inference.predict_within(
+                table, link_type="dedupe_only",
+                blocking_rules_to_generate_predictions=["l.score_group = r.score_group"], warning_mode="never",
+            )
+            return self.scores(predictions)
+        finally:
+            table.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
 
 
 def _duckdb_api():
@@ -358,7 +367,7 @@ def _duckdb_api():
 
 
 def register_records(db_api: Any, records: PreparedRecords) -> Any:
-    return db_api.register(records.frame, table_name=f"__wh_records_{id(records)}")
+    return db_api.register(records.frame, table_name=f"__wh_records_{uuid.uuid4().hex}")
 
 
 def make_linker(records: PreparedRecords, settings: dict[str, Any] | Any, db_api: Any = None) -> tuple[Any, Any]:

@@ -90,9 +90,8 @@ def given_name_columns(given: pd.Series) -> pd.DataFrame:
     tokens, suffix = split_name_tokens(given)
     first = tokens.map(lambda parts: parts[0] if parts else pd.NA).astype("string")
     groups = nickname_groups()
-    variants = first.map(
-        lambda name: sorted(groups.get(name, frozenset()) | {name}) if isinstance(name, str) else None
-    )
+    # The formal names a name stands for (itself when unknown): "bill" -> [william].
+    variants = first.map(lambda name: sorted(groups.get(name, {name})) if isinstance(name, str) else None)
     return pd.DataFrame(
         {
             "given_name": first,

@@ -45,7 +45,7 @@ COMMON_FULL_NAMES = [("John", "Smith"), ("David", "Jones"), ("Michael", "Brown")
 CORRUPTIONS = (
     "typo_given", "typo_family", "nickname", "initial", "dob_swap", "dob_typo", "dob_missing", "married_name",
     "double_barrelled", "moved", "missing_postcode", "missing_address", "name_swap", "postcode_typo",
-    "id_missing", "id_typo", "upper_case",
+    "id_typo", "upper_case",
 )
 
 
