@@ -167,14 +167,17 @@ def resolve_map_points(connection: Connection, points: Iterable[tuple[float, flo
         map_points.c.longitude.between(min(longitudes), max(longitudes)),
     )
 
-    def stored() -> dict[tuple[float, float, str], int]:
-        return {(lat, lng, name): point_id for lat, lng, name, point_id in connection.execute(in_box) if (lat, lng, name) in wanted}
+    def stored(query: sa.Select) -> dict[tuple[float, float, str], int]:
+        return {(lat, lng, name): point_id for lat, lng, name, point_id in connection.execute(query) if (lat, lng, name) in wanted}
 
-    ids = stored()
+    ids = stored(in_box)
     missing = sorted(wanted.difference(ids))
     if missing:
+        last_id = connection.execute(sa.select(sa.func.coalesce(sa.func.max(map_points.c.id), 0))).scalar_one()
         insert_rows(connection, map_points, ("latitude", "longitude", "name"), missing)
-        ids = stored()
+        ids.update(stored(in_box.where(map_points.c.id > last_id)))
+        if len(ids) < len(wanted):  # ids not handed out in increasing order: read them all again
+            ids = stored(in_box)
     return ids
 
 
@@ -247,10 +250,11 @@ def upsert_street_crimes(connection: Connection, rows: Sequence[Mapping]) -> Loa
     later_outcomes = _latest_outcomes(connection, [key for key, row in zip(keys, rows) if row["crime_id"]])
 
     counts = LoadCounts()
+    categories: dict[str, str] = {}
     new_records: dict[str, tuple] = {}
     changed_records: list[tuple] = []
     for key, row in zip(keys, rows):
-        record = _crime_record(key, row, point_ids, later_outcomes.get(key))
+        record = _crime_record(key, row, point_ids, later_outcomes.get(key), categories)
         before = stored.get(key)
         if before is None:
             # The same Crime ID twice in one file: the later row wins, as it would on reload.
@@ -290,12 +294,17 @@ def _with_outcome(record: tuple, category: str, month: str) -> tuple:
     return tuple(as_list)
 
 
-def _crime_record(key: str, row: Mapping, point_ids: Mapping, latest_outcome: tuple[str, str] | None) -> tuple:
+def _crime_record(
+    key: str, row: Mapping, point_ids: Mapping, latest_outcome: tuple[str, str] | None, categories: dict[str, str]
+) -> tuple:
     latitude = row["latitude"]
     month = row["month"]
-    category = category_slug(row["crime_type"])
+    category = categories.get(row["crime_type"])
     if category is None:
-        raise ValueError(f"unknown crime type {row['crime_type']!r} (line {row.get('source_line')})")
+        category = category_slug(row["crime_type"])
+        if category is None:
+            raise ValueError(f"unknown crime type {row['crime_type']!r} (line {row.get('source_line')})")
+        categories[row["crime_type"]] = category
     outcome = row["last_outcome_category"] or None
     # The street archive gives no outcome date; the crime's month is the best it says.
     outcome_month = month if outcome else None
