@@ -139,21 +139,21 @@ def local_metres(points: np.ndarray) -> np.ndarray:
     )
 
 
-def cluster_names(points: np.ndarray, clusters: int = 50, weights: np.ndarray | None = None) -> np.ndarray:
+def cluster_names(points: np.ndarray, clusters: int = 50) -> np.ndarray:
     """Stand-in neighbourhoods: k-means of the points (metres) into up to ``clusters`` groups,
     named ``cluster-01``... from north-west to south-east. Deterministic for the same input."""
-    from sklearn.cluster import KMeans
+    from scipy.cluster.vq import kmeans2
 
-    distinct = len(np.unique(np.round(points, 7), axis=0))
-    k = max(1, min(clusters, distinct))
     xy = local_metres(points)
-    model = KMeans(n_clusters=k, n_init=4, random_state=0).fit(xy, sample_weight=weights)
-    centres = model.cluster_centers_
-    order = np.lexsort((centres[:, 0], -np.round(centres[:, 1], -2)))
-    rank = np.empty(k, dtype=int)
-    rank[order] = np.arange(k)
-    width = max(2, len(str(k)))
-    return np.array([f"cluster-{rank[label] + 1:0{width}d}" for label in model.labels_], dtype=object)
+    k = max(1, min(clusters, len(np.unique(np.round(xy, 1), axis=0))))
+    if k == 1:
+        return np.array(["cluster-01"] * len(points), dtype=object)
+    centres, labels = kmeans2(xy, k, iter=30, minit="++", seed=0)
+    used = np.unique(labels)  # k-means can leave a cluster empty
+    order = used[np.lexsort((centres[used, 0], -np.round(centres[used, 1], -2)))]
+    rank = {int(label): position for position, label in enumerate(order)}
+    width = max(2, len(str(len(used))))
+    return np.array([f"cluster-{rank[int(label)] + 1:0{width}d}" for label in labels], dtype=object)
 
 
 def harm_multipliers(cells: ForecastCells, lon: np.ndarray, lat: np.ndarray, weights: np.ndarray) -> np.ndarray:
