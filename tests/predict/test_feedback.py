@@ -22,8 +22,10 @@ def test_proactive_categories_match_slugs_and_archive_names():
     assert is_proactive("possession-of-weapons")
     assert not is_proactive("Violence and sexual offences")
     assert not is_proactive("burglary")
-    mask = reported_mask(["Burglary", "Drugs", None, "Anti-social behaviour", "possession-of-weapons"])
-    assert mask.tolist() == [True, False, True, True, False]
+    assert is_proactive("NARCOTICS") and is_proactive("WEAPONS VIOLATION")  # Chicago's categories
+    assert not is_proactive("THEFT") and not is_proactive("ASSAULT")
+    mask = reported_mask(["Burglary", "Drugs", None, "Anti-social behaviour", "possession-of-weapons", "NARCOTICS"])
+    assert mask.tolist() == [True, False, True, True, False, False]
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

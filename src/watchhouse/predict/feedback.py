@@ -10,8 +10,9 @@ places, which find more, which raises the forecast there: the runaway feedback l
 Ensign, Friedler, Neville, Scheidegger and Venkatasubramanian, "Runaway Feedback Loops in
 Predictive Policing" (FAT* 2018). The Cambridge Crime Harm Index excludes the same offences
 for the same reason. So by default Watchhouse trains on publicly reported offences and
-leaves out ``PROACTIVE_CATEGORIES``; every helper that trains or weights must import the
-list from here rather than repeat it.
+leaves out ``PROACTIVE_CATEGORIES`` (police.uk slugs) and categories containing
+``PROACTIVE_KEYWORDS`` (other feeds); ``is_proactive`` and ``reported_mask`` apply both, and
+every helper that trains or weights should use them rather than keep its own list.
 
 ``simulate_feedback`` reproduces the loop on areas with known true rates; ``district_fairness``
 reports how flagged area and patrol hours fall across districts against their share of harm.
@@ -34,6 +35,11 @@ from watchhouse.crimes.categories import category_slug, slugify
 # "public-disorder-weapons" (before May 2013) mixes reported public-order offences with
 # found weapons; it is kept, because dropping it would drop mostly reported crime.
 PROACTIVE_CATEGORIES: frozenset[str] = frozenset({"drugs", "possession-of-weapons", "stop-and-search"})
+# The same offences as other cities' feeds name them (e.g. Chicago's "NARCOTICS", "WEAPONS
+# VIOLATION", "CONCEALED CARRY LICENSE VIOLATION"): matched as words within the category.
+PROACTIVE_KEYWORDS: tuple[str, ...] = (
+    "drug", "narcotic", "possession of weapon", "weapons violation", "concealed carry", "stop and search",
+)
 
 Training = Literal["reported", "recorded", "discovered"]
 
@@ -43,21 +49,28 @@ def category_key(category: str) -> str:
     return category_slug(category) or slugify(category)
 
 
-def is_proactive(category: str, proactive: Iterable[str] = PROACTIVE_CATEGORIES) -> bool:
-    """True for offences found by police activity (excluded from training by default)."""
-    return category_key(category) in {category_key(c) for c in proactive}
+def is_proactive(category: str, proactive: Iterable[str] = PROACTIVE_CATEGORIES,
+                 keywords: Iterable[str] = PROACTIVE_KEYWORDS) -> bool:
+    """True for offences found by police activity (excluded from training by default): a
+    police.uk slug or archive name in ``proactive``, or a category containing a keyword."""
+    key = category_key(category)
+    if key in {category_key(c) for c in proactive}:
+        return True
+    words = " ".join(key.split("-"))
+    return any(keyword in words for keyword in keywords)
 
 
-def reported_mask(categories: Iterable[str], proactive: Iterable[str] = PROACTIVE_CATEGORIES) -> np.ndarray:
+def reported_mask(categories: Iterable[str], proactive: Iterable[str] = PROACTIVE_CATEGORIES,
+                  keywords: Iterable[str] = PROACTIVE_KEYWORDS) -> np.ndarray:
     """Boolean mask of the events to train on: those whose category is not proactively found."""
-    excluded = {category_key(c) for c in proactive}
-    keys: dict[str, bool] = {}
+    proactive, keywords = tuple(proactive), tuple(keywords)
+    kept: dict[str, bool] = {}
     out = []
     for category in categories:
         text = "" if category is None or (isinstance(category, float) and math.isnan(category)) else str(category)
-        if text not in keys:
-            keys[text] = category_key(text) not in excluded
-        out.append(keys[text])
+        if text not in kept:
+            kept[text] = not is_proactive(text, proactive, keywords)
+        out.append(kept[text])
     return np.array(out, dtype=bool)
 
 
