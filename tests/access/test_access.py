@@ -85,3 +85,28 @@ def test_system_viewer_sees_everything_but_says_why():
     system = Viewer.system("record linkage")
     assert can_see(system, "TOP SECRET [case:anything, OFFICIAL-SENSITIVE]")
     assert system.purpose == "record linkage"
+
+
+@pytest.mark.parametrize(
+    ("marking", "needed"),
+    [("OFFICIAL", False), ("OFFICIAL-SENSITIVE", True), ("SECRET", True), ("TOP SECRET", True), ("OFFICIAL [case:1]", True)],
+)
+def test_purpose_is_needed_above_official_or_under_a_caveat(marking, needed):
+    from watchhouse.access import PurposeRequired, check_purpose, needs_purpose
+
+    assert needs_purpose(marking) is needed
+    silent = Viewer("u", "investigator", "TOP SECRET", frozenset({SENSITIVE, "case:1"}))
+    if needed:
+        with pytest.raises(PurposeRequired, match="state the purpose"):
+            check_purpose(silent, marking)
+    else:
+        check_purpose(silent, marking)
+    check_purpose(Viewer("u", "investigator", "TOP SECRET", purpose="CR-2018-0042"), marking)
+
+
+def test_every_person_lookup_needs_a_purpose():
+    from watchhouse.access import PurposeRequired, check_purpose
+
+    with pytest.raises(PurposeRequired):
+        check_purpose(Viewer("u", "call-handler", "OFFICIAL", purpose="  "), person_lookup=True)
+    check_purpose(Viewer("u", "call-handler", "OFFICIAL", purpose="incident 20180701-0001"), person_lookup=True)

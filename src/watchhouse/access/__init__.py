@@ -87,6 +87,26 @@ def check_visible(viewer: Viewer, marking: Marking | Classification | str | None
         raise AccessDenied("not found")
 
 
+class PurposeRequired(PermissionError):
+    """The look-up needs a stated reason (an incident or case reference, or free text)."""
+
+
+def needs_purpose(marking: Marking | Classification | str | None, caveats: Iterable[str] = ()) -> bool:
+    """Opening a record above OFFICIAL, or one carrying a caveat, must be justified."""
+    marking = _as_marking(marking, caveats)
+    return marking.classification > Classification.OFFICIAL or bool(marking.caveats)
+
+
+def check_purpose(viewer: Viewer, marking: Marking | Classification | str | None = None, *, person_lookup: bool = False) -> None:
+    """PurposeRequired unless the viewer stated why, when the look-up needs a reason: every look-up
+    of a person, and every record above OFFICIAL or under a caveat."""
+    if (person_lookup or needs_purpose(marking)) and not (viewer.purpose or "").strip():
+        raise PurposeRequired(
+            "state the purpose of this look-up (an incident or case reference, or a reason): "
+            "looking up a person, or a record marked above OFFICIAL or with a caveat, must be justified"
+        )
+
+
 def redact(viewer: Viewer, record: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """The record as the viewer may see it, and the names of the fields withheld from it.
 
@@ -110,4 +130,7 @@ def visible_records(viewer: Viewer, records: Iterable[Mapping[str, Any]]) -> lis
     return [redact(viewer, record) for record in records if can_see(viewer, record.get(MARKING_KEY))]
 
 
-__all__ = ["AccessDenied", "Viewer", "can_see", "check_visible", "redact", "visible_records"]
+__all__ = [
+    "AccessDenied", "PurposeRequired", "Viewer", "can_see", "check_purpose", "check_visible", "needs_purpose",
+    "redact", "visible_records",
+]
