@@ -114,7 +114,8 @@ def test_search_over_the_limit_is_503(api, monkeypatch):
         ("/api/crimes-at-location?date=2018-07&location_id=abc", 400, "location_id"),
         ("/api/locate-neighbourhood?q=53.8", 400, "lat,lng"),
         ("/api/forces/atlantis", 404, "force"),
-        ("/api/atlantis/neighbourhoods", 404, "force"),
+        ("/api/atlantis/neighbourhoods", 404, "Not Found"),  # not a police.uk force id: no route
+        ("/api/west-yorkshire/neighbourhoods", 404, "force"),  # an id, but not loaded here
     ],
 )
 def test_bad_parameters_get_the_real_apis_status_with_a_message(api, url, status, says):

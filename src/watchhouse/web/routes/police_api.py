@@ -2,25 +2,42 @@
 
 Thin: each route hands its parameters to ``watchhouse.publish.police_uk`` in a worker thread
 and returns the bytes it gets. ``install(app)`` adds the per-client rate limit and the
-over-long-URL check, both for ``/api`` only, and keeps ``/api/{force}/{neighbourhood}`` from
-shadowing any fixed ``/api/...`` path another router adds.
+over-long-URL check, both for ``/api`` only. ``/api/{force}/{neighbourhood}`` matches only
+data.police.uk force ids, so it cannot shadow a fixed ``/api/...`` path another router adds.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import BaseRoute
+from starlette.convertors import Convertor, register_url_convertor
 
+from watchhouse.areas.forces import POLICE_UK_FORCES
 from watchhouse.config import rate_limit
 from watchhouse.publish import police_uk
 from watchhouse.publish.cache import MIN_GZIP_BYTES, gzipped
 from watchhouse.publish.rate_limit import LeakyBucketLimiter, retry_after_header
 
 API_PREFIX = "/api"
+
+
+class PoliceForceId(Convertor):
+    """A path segment that is one of data.police.uk's force ids (areas accepts no others)."""
+
+    regex = "|".join(re.escape(force) for force in sorted(POLICE_UK_FORCES, key=len, reverse=True))
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("police_force", PoliceForceId())
 router = APIRouter(prefix=API_PREFIX, tags=["police.uk-compatible API"])
 
 
@@ -138,29 +155,20 @@ async def stops_force(request: Request) -> Response:
     return await _answer(request, _stops_of_force(None))
 
 
-# Catch-all shapes last: "/api/{force}/neighbourhoods" before "/api/{force}/{neighbourhood}".
-@router.get("/{force}/neighbourhoods", summary="A force's neighbourhoods: [{id, name}]")
+# "/api/{force}/neighbourhoods" before "/api/{force}/{neighbourhood}".
+@router.get("/{force:police_force}/neighbourhoods", summary="A force's neighbourhoods: [{id, name}]")
 async def neighbourhoods(request: Request, force: str) -> Response:
     return await _plain(request, police_uk.neighbourhoods_json, force)
 
 
-@router.get("/{force}/{neighbourhood}/boundary", summary="A neighbourhood's boundary: [{latitude, longitude}]")
+@router.get("/{force:police_force}/{neighbourhood}/boundary", summary="A neighbourhood's boundary: [{latitude, longitude}]")
 async def boundary(request: Request, force: str, neighbourhood: str) -> Response:
     return await _plain(request, police_uk.boundary_json, force, neighbourhood)
 
 
-@router.get("/{force}/{neighbourhood}", summary="One neighbourhood: {id, name, description, population, centre, ...}")
+@router.get("/{force:police_force}/{neighbourhood}", summary="One neighbourhood: {id, name, description, population, centre, ...}")
 async def neighbourhood(request: Request, force: str, neighbourhood: str) -> Response:
     return await _plain(request, police_uk.neighbourhood_json, force, neighbourhood)
-
-
-def _is_catch_all(route: BaseRoute) -> bool:
-    return getattr(route, "path", "").startswith(f"{API_PREFIX}/{{force}}/")
-
-
-def _catch_all_routes_last(app: FastAPI) -> None:
-    routes = app.router.routes
-    routes[:] = [r for r in routes if not _is_catch_all(r)] + [r for r in routes if _is_catch_all(r)]
 
 
 async def _reply(send, status: int, message: str, headers: list[tuple[bytes, bytes]] = ()) -> None:
@@ -178,17 +186,11 @@ async def _reply(send, status: int, message: str, headers: list[tuple[bytes, byt
 class PoliceApiGuard:
     """ASGI middleware for ``/api``: 429 past the leaky bucket, 400 for a GET URL over 4,094 characters."""
 
-    def __init__(self, app, *, fastapi_app: FastAPI, limiter: LeakyBucketLimiter) -> None:
+    def __init__(self, app, *, limiter: LeakyBucketLimiter) -> None:
         self.app = app
-        self.fastapi_app = fastapi_app
         self.limiter = limiter
-        self.routes_ordered = False
 
     async def __call__(self, scope, receive, send) -> None:
-        if not self.routes_ordered:
-            # Other routers are included after install(); by the first event they all are.
-            _catch_all_routes_last(self.fastapi_app)
-            self.routes_ordered = True
         if scope["type"] == "http":
             path = scope["path"]
             if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
@@ -217,4 +219,4 @@ class PoliceApiGuard:
 
 
 def install(app: FastAPI) -> None:
-    app.add_middleware(PoliceApiGuard, fastapi_app=app, limiter=LeakyBucketLimiter(rate_limit()))
+    app.add_middleware(PoliceApiGuard, limiter=LeakyBucketLimiter(rate_limit()))
