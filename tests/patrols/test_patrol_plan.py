@@ -92,6 +92,11 @@ def test_min_cover_beyond_hours_names_the_shortfall():
     assert "10.8 h" in message  # 26 x 25 min
 
 
+def test_shift_too_short_for_one_visit_is_named():
+    with pytest.raises(InfeasiblePlan, match="cannot fit one visit of 25 minutes"):
+        plan_patrols([Hotspot("a", "n", 1.0)], None, hours_per_shift=0.25, officers=3, min_visits_per_neighbourhood=0)
+
+
 def test_bad_input_is_named():
     with pytest.raises(ValueError, match="officers"):
         plan_patrols([Hotspot("a", "n", 1.0)], None, hours_per_shift=8, officers=0)

@@ -277,6 +277,11 @@ def _neighbourhood_names(hotspots: Sequence[Hotspot], neighbourhoods: Iterable[s
 
 def _check_feasible(hotspots, names, budget, cap, min_visits, minutes_per_visit, hours_available,
                     officers, per_officer) -> None:
+    if per_officer == 0:
+        raise InfeasiblePlan(
+            f"{hours_available / officers:.2f} patrol hours per officer cannot fit one visit of "
+            f"{minutes_per_visit:g} minutes with travel; lengthen the shift or shorten the visits"
+        )
     if min_visits == 0:
         return
     per_neighbourhood = Counter(h.neighbourhood for h in hotspots)
@@ -292,7 +297,7 @@ def _check_feasible(hotspots, names, budget, cap, min_visits, minutes_per_visit,
     if needed > budget:
         shortfall_visits = needed - budget
         shortfall_hours = shortfall_visits * minutes_per_visit / 60.0
-        extra_officers = math.ceil(shortfall_visits / per_officer) if per_officer else math.inf
+        extra_officers = math.ceil(shortfall_visits / per_officer)
         raise InfeasiblePlan(
             f"minimum cover needs {needed} visits ({min_visits} in each of {len(names)} neighbourhoods, "
             f"{needed * minutes_per_visit / 60.0:.1f} h at {minutes_per_visit:g} min per visit with travel) "
