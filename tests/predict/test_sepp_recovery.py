@@ -32,7 +32,7 @@ def test_em_recovers_branching_decay_and_bandwidth(truth):
 
 
 def test_without_triggering_the_fit_finds_almost_none():
-    events = generate(SyntheticCity(days=300, background_per_day=20, branching=0.0, seed=4)).events
+    events = generate(SyntheticCity(days=200, background_per_day=15, branching=0.0, seed=4)).events
     projection = Projection(utm_crs_for(events.lon, events.lat))
     x, y = projection.to_metric(events.lon, events.lat)
     fit = fit_sepp(events.t, x, y, start=events.t[0] + 30, end=events.t[-1])

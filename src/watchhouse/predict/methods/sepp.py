@@ -104,8 +104,8 @@ def fit_sepp(
     max_lag_days: float = 60.0,
     min_bandwidth_m: float = 10.0,
     background_bandwidths_m: tuple[float, float] = (30.0, 500.0),
-    max_iterations: int = 60,
-    tolerance: float = 1e-3,
+    max_iterations: int = 40,
+    tolerance: float = 2e-3,
     start_from: SeppFit | None = None,
 ) -> SeppFit:
     """EM fit on events with start <= t < end (t sorted); earlier events up to max_lag_days act as parents only.
@@ -155,7 +155,7 @@ def fit_sepp(
             new_omega = float(np.clip(triggered / np.sum(p_trig * lag), 1.0 / 365.0, 24.0))
             new_sigma2 = max(np.sum(p_trig * dist2) / (2 * triggered), min_bandwidth_m**2)
         change = max(
-            abs(new_theta - theta) / max(theta, 1e-3),
+            abs(new_theta - theta) / max(theta, 0.02),
             abs(new_omega - omega) / omega,
             abs(new_sigma2 - sigma2) / sigma2,
         )
