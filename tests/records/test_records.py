@@ -228,3 +228,17 @@ def test_linked_records_of_a_crime_for_a_case_page(engine):
     assert [l.record.source_record_id for l in linked_records(engine, OFFICER, "event", crime.id)] == ["CASE1", "S1", "V9"]
     intel_id = result.ids[RecordRef(EntityKind.EVENT, "intel", "I1")]
     assert linked_records(engine, OFFICER, "event", intel_id) is None  # SECRET: not found
+
+
+def test_assign_to_an_existing_master_for_incremental_linking(engine):
+    result, people = load_world(engine)
+    ids = {p.source_record_id: result.ids[p.ref] for p in people}
+    john = master_id_for(engine, ANALYST, "cad", "P1")
+    assert assign_to_master(engine, [ids["V9"]], master_id=john) == john
+    assert {r.source_record_id for r in person_view(engine, ANALYST, john).records} == {"P1", "V9"}
+    with pytest.raises(RecordsError, match="either"):
+        assign_to_master(engine, [ids["V9"]], "k", master_id=john)
+    with pytest.raises(RecordsError, match="do not exist"):
+        assign_to_master(engine, [424242], master_id=john)
+    with pytest.raises(RecordsError, match="master person 99999 does not exist"):
+        assign_to_master(engine, [ids["V9"]], master_id=99999)

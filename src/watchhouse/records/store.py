@@ -310,15 +310,34 @@ def replace_memberships(bind: Engine | Connection, clusters: Mapping[int, str], 
         return len(used)
 
 
-def assign_to_master(bind: Engine | Connection, person_ids: Iterable[int], cluster_key: str, *, now: datetime | None = None) -> int:
-    """Move some person records into one master (incremental linking of new records). Returns
+def assign_to_master(
+    bind: Engine | Connection,
+    person_ids: Iterable[int],
+    cluster_key: str | None = None,
+    *,
+    master_id: int | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Move some person records into one master (incremental linking of new records): the
+    master with ``cluster_key`` (created if new), or the existing master ``master_id``. Returns
     the master id; masters left empty by the move are removed."""
+    if (cluster_key is None) == (master_id is None):
+        raise RecordsError("give either a cluster key or an existing master id")
     now = now or datetime.now(UTC)
     person_ids = sorted(set(person_ids))
+    if not person_ids:
+        raise RecordsError("no person records to assign")
     with within_transaction(bind) as connection:
-        master_id = connection.execute(
-            sa.select(master_people.c.id).where(master_people.c.cluster_key == cluster_key)
-        ).scalar()
+        known = set(connection.execute(sa.select(record_people.c.id).where(record_people.c.id.in_(person_ids))).scalars())
+        if missing := sorted(set(person_ids) - known):
+            raise RecordsError(f"person record ids that do not exist: {missing[:5]}")
+        if master_id is not None:
+            if connection.execute(sa.select(master_people.c.id).where(master_people.c.id == master_id)).scalar() is None:
+                raise RecordsError(f"master person {master_id} does not exist")
+        else:
+            master_id = connection.execute(
+                sa.select(master_people.c.id).where(master_people.c.cluster_key == cluster_key)
+            ).scalar()
         if master_id is None:
             master_id = connection.execute(
                 master_people.insert().values(cluster_key=cluster_key, created_at=now, updated_at=now)
