@@ -288,3 +288,16 @@ def test_real_sample_month_loads_every_valid_row(engine):
     with path.open(newline="", encoding="utf-8-sig") as handle:
         with_id = sum(1 for record in csv.DictReader(handle) if record["Crime ID"])
     assert scalar(engine, "SELECT count(*) FROM crimes WHERE persistent_id <> ''") == with_id
+
+
+def test_repeated_crime_id_in_one_file_is_quarantined_not_merged(engine, tmp_path):
+    month_folder = tmp_path / "2018-07"
+    month_folder.mkdir()
+    lines = STREET.read_text().splitlines()
+    path = month_folder / STREET.name
+    path.write_text("\n".join([*lines, lines[1].replace("Vehicle crime", "Robbery")]) + "\n")
+    report = ingest_paths(engine, [path])
+    assert (report.total.read, report.total.loaded, report.total.quarantined) == (9, 8, 1)
+    (row,) = quarantined_rows(engine)
+    assert (row.line, row.field) == (10, "Crime ID") and "line 2" in row.reason
+    assert scalar(engine, "SELECT category FROM crimes WHERE crime_key = :key", key=crime_id(1)) == "vehicle-crime"

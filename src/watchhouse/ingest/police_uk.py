@@ -260,7 +260,7 @@ class _RowError(Exception):
         self.field, self.reason = field, reason
 
 
-def _records(text: str, width: int) -> Iterator[tuple[int, list[str]]]:
+def _records(text: str) -> Iterator[tuple[int, list[str]]]:
     """(first physical line, fields) of each data record; blank lines are not records."""
     reader = csv.reader(io.StringIO(text), strict=True)
     line = 1
@@ -454,7 +454,9 @@ def _parse(source: _Source, text: str) -> _Parsed:
     rows: list[dict] = []
     bad: list[_Bad] = []
     read = 0
-    for line, record in _records(text, width):
+    # A street file lists each crime once; a repeated Crime ID would silently replace the first.
+    crime_id_lines: dict[str, int] | None = {} if source.kind == "street" else None
+    for line, record in _records(text):
         read += 1
         if len(record) != width:
             bad.append(_Bad(line, None, f"expected {width} fields, found {len(record)}", record))
@@ -464,6 +466,11 @@ def _parse(source: _Source, text: str) -> _Parsed:
         except _RowError as error:
             bad.append(_Bad(line, error.field, error.reason, record))
             continue
+        if crime_id_lines is not None and row["crime_id"]:
+            first_line = crime_id_lines.setdefault(row["crime_id"].lower(), line)
+            if first_line != line:
+                bad.append(_Bad(line, "Crime ID", f"Crime ID already given on line {first_line} of this file", record))
+                continue
         row["source_file"] = source.name
         row["source_line"] = line
         rows.append(row)
