@@ -84,6 +84,14 @@ def test_plan_without_neighbourhoods_uses_marked_clusters(tmp_path, forecast_fil
     plan = json.loads(out.read_text())
     assert "k-means clusters" in plan["properties"]["neighbourhood_source"]
     assert {f["properties"]["neighbourhood"] for f in plan["features"]} == {f"cluster-0{i}" for i in range(1, 5)}
+    assert plan["properties"]["neighbourhood_clusters"] == 4
+
+    # Fairness re-derives the plan's own clusters, so it reproduces the plan's figure.
+    fairness = runner.invoke(app, ["patrols", "fairness", "--forecast", str(forecast_file), "--plan", str(out)])
+    assert fairness.exit_code == 0, fairness.output
+    expected = f"between neighbourhoods to match harm: {plan['properties']['fairness_hours_dissimilarity']:.1%}"
+    assert expected in fairness.output
+    assert fairness.output.count("cluster-0") == 4
 
 
 def test_harm_weights_from_events_change_the_plan(tmp_path, forecast_file):

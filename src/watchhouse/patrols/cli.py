@@ -138,24 +138,33 @@ def fairness_command(
 ) -> None:
     """How flagged area and patrol hours fall across districts, against each district's share of harm."""
     from watchhouse.patrols.from_forecast import harm_from_events
-    from watchhouse.patrols.inputs import PatrolInputError, locate, read_forecast, read_neighbourhoods
+    from watchhouse.patrols.inputs import PatrolInputError, cluster_names, locate, read_forecast, read_neighbourhoods
     from watchhouse.predict.feedback import district_fairness
 
+    notes = []
     try:
         cells = read_forecast(forecast)
-        planned = _read_plan(plan)
+        planned, clusters = _read_plan(plan)
         harm = cells.scores.copy()
         if events is not None:
-            multipliers, _, _ = harm_from_events(cells, events)
+            multipliers, _, notes = harm_from_events(cells, events)
             harm = harm * multipliers
         if districts is not None:
             district = locate(cells.centroids, read_neighbourhoods(districts))
             unit = "district"
+        elif clusters is not None:
+            district = cluster_names(cells.centroids, clusters)  # the plan's own clusters, re-derived
+            unit = "neighbourhood"
         else:
             district = _districts_from_plan(cells, planned)
             unit = "neighbourhood"
+            notes.append("the plan used a neighbourhood file; without --districts each cell takes the "
+                         "neighbourhood of the nearest planned hotspot")
     except (PatrolInputError, ValueError) as error:
         raise _fail(str(error)) from None
+    console = _console()
+    for note in notes:
+        console.print(f"note: {note}")
     inside = [i for i, d in enumerate(district) if d is not None]
     index_of = {cell_id: i for i, cell_id in enumerate(cells.ids)}
     hours = [0.0] * len(cells)
@@ -166,11 +175,11 @@ def fairness_command(
             flagged[index_of[cell_id]] = True
     report = district_fairness([district[i] for i in inside], harm[inside], [hours[i] for i in inside],
                                [flagged[i] for i in inside])
-    _print_fairness(_console(), report, unit, rows=len(report.districts))
+    _print_fairness(console, report, unit, rows=len(report.districts))
 
 
-def _read_plan(path: Path) -> dict[str, tuple[str, float]]:
-    """cell id -> (neighbourhood, patrol minutes) from a plan GeoJSON."""
+def _read_plan(path: Path) -> tuple[dict[str, tuple[str, float]], int | None]:
+    """(cell id -> (neighbourhood, patrol minutes), k of the plan's k-means neighbourhoods or None)."""
     from watchhouse.patrols.inputs import PatrolInputError
 
     try:
@@ -188,7 +197,8 @@ def _read_plan(path: Path) -> dict[str, tuple[str, float]]:
         if "hotspot" not in properties or not isinstance(properties.get("patrol_minutes"), (int, float)):
             raise PatrolInputError(f"{path}: feature {index} lacks 'hotspot' or 'patrol_minutes'; not a patrol plan")
         planned[str(properties["hotspot"])] = (str(properties.get("neighbourhood")), float(properties["patrol_minutes"]))
-    return planned
+    clusters = (raw.get("properties") or {}).get("neighbourhood_clusters")
+    return planned, clusters if isinstance(clusters, int) and clusters > 0 else None
 
 
 def _districts_from_plan(cells, planned) -> list:

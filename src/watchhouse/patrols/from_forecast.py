@@ -30,7 +30,8 @@ class ForecastPlan:
     cells: ForecastCells
     neighbourhood: np.ndarray  # per cell; None outside every neighbourhood polygon
     harm: np.ndarray  # per cell
-    neighbourhood_source: str  # "file" or "k-means clusters of forecast cells"
+    neighbourhood_source: str  # "file ..." or "k-means clusters of forecast cells ..."
+    neighbourhood_clusters: int | None  # the k asked of k-means; None with a neighbourhood file
     harm_source: str
     candidates: np.ndarray  # indices of the cells offered to the optimiser
     fairness: FairnessReport
@@ -44,6 +45,7 @@ class ForecastPlan:
         collection = self.plan.to_geojson(include_unvisited=True)
         collection["properties"].update(
             neighbourhood_source=self.neighbourhood_source,
+            neighbourhood_clusters=self.neighbourhood_clusters,
             harm_source=self.harm_source,
             candidate_hotspots=len(self.candidates),
             fairness_hours_dissimilarity=self.fairness.hours_dissimilarity,
@@ -131,7 +133,8 @@ def plan_from_forecast(
         hours[i] = plan.optimal.visits[cells.ids[i]] * minutes / 60.0
     inside = np.array([n is not None for n in neighbourhood])
     fairness = district_fairness(neighbourhood[inside].tolist(), harm[inside], hours[inside], flagged[inside])
-    return ForecastPlan(plan, cells, neighbourhood, harm, source, harm_source, candidates, fairness, notes)
+    return ForecastPlan(plan, cells, neighbourhood, harm, source, None if neighbourhoods_path else clusters,
+                        harm_source, candidates, fairness, notes)
 
 
 def harm_from_events(cells: ForecastCells, events_path: Path) -> tuple[np.ndarray, str, list[str]]:
