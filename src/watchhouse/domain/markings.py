@@ -28,6 +28,7 @@ TOP SECRET         TOP SECRET
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -144,7 +145,12 @@ def parse_marking(text: str | Marking | Classification | None, *, default: Marki
         if default is not None:
             return default
         raise MarkingError("no marking given")
-    raw = str(text).strip()
+    return _parse_marking_text(str(text).strip())
+
+
+@lru_cache(maxsize=1024)
+def _parse_marking_text(raw: str) -> Marking:
+    # Loads read the same few markings millions of times; Marking is immutable, so cache it.
     match = re.fullmatch(r"([^\[\]]+?)\s*(?:\[([^\[\]]*)\])?", raw)
     if not match:
         raise MarkingError(f"cannot read marking {raw!r}")

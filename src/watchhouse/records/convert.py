@@ -7,6 +7,7 @@ import json
 from dataclasses import fields
 from datetime import UTC, date, datetime
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -62,6 +63,11 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+@lru_cache(maxsize=None)
+def _content_fields(record_type: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(record_type) if f.name not in _LINEAGE_FIELDS and f.init)
+
+
 def record_to_row(record: AnyRecord) -> dict[str, Any]:
     """The table row for a domain record, without the load times (the store sets those)."""
     row: dict[str, Any] = {
@@ -71,21 +77,19 @@ def record_to_row(record: AnyRecord) -> dict[str, Any]:
         "field_markings": {name: str(parse_marking(m)) for name, m in sorted(record.field_markings.items())},
         **marking_columns(record.marking),
     }
-    for f in fields(record):
-        if f.name in _LINEAGE_FIELDS:
-            continue
-        value = getattr(record, f.name)
-        if f.name == "address_lines":
+    for name in _content_fields(type(record)):
+        value = getattr(record, name)
+        if name == "address_lines":
             row["address"] = "\n".join(value) if value else None
-        elif f.name == "grading":
+        elif name == "grading":
             row["grading"] = value.code if value is not None else None
             row["grading_scheme"] = value.scheme if value is not None else None
         elif isinstance(value, datetime):
-            row[f.name] = to_utc(value)
+            row[name] = to_utc(value)
         elif isinstance(value, Enum):
-            row[f.name] = value.value
+            row[name] = value.value
         else:
-            row[f.name] = value
+            row[name] = value
     row["content_hash"] = content_hash(row)
     return row
 
