@@ -34,3 +34,23 @@ def test_quality_report_counts_missing_invalid_duplicates_and_conflicts(engine):
 
     officer = Viewer("o", "response-officer", "OFFICIAL")
     assert [q.person_records for q in quality_report(engine, officer)] == [2, 2]  # the SECRET record is not counted
+
+
+def test_quality_command(database_url):
+    from typer.testing import CliRunner
+
+    from watchhouse.cli import app
+    from watchhouse.store import get_engine
+
+    runner = CliRunner()
+    empty = runner.invoke(app, ["records", "quality", "--db", database_url], env={"COLUMNS": "200"})
+    assert empty.exit_code == 0 and "No person records loaded yet" in empty.output
+    upsert_records(get_engine(database_url), [
+        PersonRecord("cad", "1", given_name="John", family_name="Smith", postcode="LS99"),
+        PersonRecord("crime", "A", given_name="Jon", family_name="Smith", postcode="LS1 4AP"),
+    ])
+    result = runner.invoke(app, ["records", "quality", "--db", database_url], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    invalid_postcodes = next(line for line in result.output.splitlines() if "invalid postcode" in line)
+    assert [cell.strip() for cell in invalid_postcodes.split("│")[2:4]] == ["1", "0"]
+    assert "record linkage" in result.output  # no clusters yet: says so
