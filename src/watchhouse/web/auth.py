@@ -97,3 +97,32 @@ class LoginThrottle:
             return False
         seen.append(now)
         return True
+
+
+PURPOSE_HEADER = "X-Watchhouse-Purpose"
+MAX_PURPOSE = 300
+
+
+def stated_purpose(request: Request, purpose_param: str | None) -> str:
+    """The reason given for a lookup (header or ``purpose`` parameter); 400 when there is none."""
+    purpose = (request.headers.get(PURPOSE_HEADER) or purpose_param or "").strip()
+    if not purpose:
+        raise HTTPException(400, f"A stated purpose is required: give an incident or case reference, or a reason, "
+                                 f"in the {PURPOSE_HEADER} header or the 'purpose' parameter.")
+    if len(purpose) > MAX_PURPOSE:
+        raise HTTPException(400, f"The stated purpose is longer than {MAX_PURPOSE} characters.")
+    return purpose
+
+
+def viewer_for(user: User, purpose: str | None = None):
+    from watchhouse.access import Viewer
+
+    return Viewer(user_id=user.username, role=user.role, clearance=user.clearance, caveats=user.caveats,
+                  purpose=purpose)
+
+
+def require(user: User, permission) -> None:
+    from watchhouse.access.permissions import allowed
+
+    if not allowed(user.role, permission):
+        raise HTTPException(403, f"The {user.role.value} role may not {permission.value.replace('-', ' ')}.")
