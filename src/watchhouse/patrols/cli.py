@@ -235,95 +235,25 @@ def tension_command(
 ) -> None:
     """Flag significant rises in anti-social behaviour, violence, hate crime and repeat locations."""
     from watchhouse.patrols.inputs import PatrolInputError
-    from watchhouse.predict.tension import DEFAULT_MIN_BASELINE_PERIODS, tension_counts, tension_indicators
+    from watchhouse.patrols.tension_report import tension_report
 
-    if period not in ("week", "month"):
-        raise _fail(f"--period must be week or month, got {period!r}")
-    if (events is None) == (not police_uk):
-        raise _fail("give either --events or --police-uk")
     try:
-        frame, notes = _tension_events(events, police_uk, as_of, period)
-        frame["area"], area_source = _event_areas(frame, neighbourhoods, clusters)
-        counts = tension_counts(frame, freq="W" if period == "week" else "M")
-        if as_of is None and events is not None:
-            last = counts["period"].max()
-            counts = counts[counts["period"] != last]  # the last period is usually cut short by the extract
-            notes.append(f"left out the last period ({last}), which the data may not cover in full; use --as-of to choose")
-        results = tension_indicators(counts, alpha=alpha, baseline_periods=baseline_periods,
-                                     min_baseline_periods=min(DEFAULT_MIN_BASELINE_PERIODS, baseline_periods))
+        report = tension_report(events=events, police_uk=police_uk, neighbourhoods_path=neighbourhoods,
+                                clusters=clusters, period=period, as_of=as_of, alpha=alpha,
+                                baseline_periods=baseline_periods)
     except (PatrolInputError, ValueError) as error:
         raise _fail(str(error)) from None
-    _print_tension(results, counts, notes, area_source, alpha, baseline_periods, show_all)
+    _print_tension(report, show_all)
 
 
-def _tension_events(events: Path | None, police_uk: list[Path], as_of: str | None, period: str):
-    """A DataFrame ``category, lon, lat`` and ``occurred_at`` or ``month``, and notes on what was left out."""
-    import pandas as pd
-
-    from watchhouse.patrols.inputs import PatrolInputError
-
-    notes: list[str] = []
-    if events is not None:
-        from watchhouse.predict import EventsError, load_events
-        from watchhouse.predict.events import days_since_epoch, parse_as_of
-
-        try:
-            loaded, report = load_events(events)
-            if as_of is not None:
-                loaded = loaded.before(days_since_epoch(parse_as_of(as_of)))
-        except EventsError as error:
-            raise PatrolInputError(str(error)) from None
-        if report.total_skipped:
-            notes.append(report.summary(str(events)))
-        frame = pd.DataFrame({"category": loaded.category, "lon": loaded.lon, "lat": loaded.lat,
-                              "occurred_at": pd.to_datetime(loaded.t, unit="D").round("s")})
-        return frame, notes
-    frames = []
-    for path in police_uk:
-        try:
-            raw = pd.read_csv(path, usecols=["Month", "Longitude", "Latitude", "Crime type"], dtype=str)
-        except FileNotFoundError:
-            raise PatrolInputError(f"{path}: no such police.uk file") from None
-        except ValueError as error:
-            raise PatrolInputError(f"{path}: not a data.police.uk street CSV ({error})") from None
-        frames.append(raw)
-    raw = pd.concat(frames, ignore_index=True)
-    lon = pd.to_numeric(raw["Longitude"], errors="coerce")
-    lat = pd.to_numeric(raw["Latitude"], errors="coerce")
-    usable = lon.notna() & lat.notna() & raw["Month"].notna() & raw["Crime type"].notna()
-    if (~usable).any():
-        notes.append(f"{int((~usable).sum())} police.uk row(s) without a location, month or type left out")
-    frame = pd.DataFrame({"category": raw["Crime type"], "lon": lon, "lat": lat, "month": raw["Month"]})[usable]
-    if as_of is not None:
-        frame = frame[frame["month"] < as_of[:7]]
-    return frame.reset_index(drop=True), notes
-
-
-def _event_areas(frame, neighbourhoods: Path | None, clusters: int):
-    import numpy as np
-
-    from watchhouse.patrols.inputs import cluster_names, locate, read_neighbourhoods
-
-    if frame.empty:
-        raise ValueError("no events left to count")
-    points = frame[["lon", "lat"]].to_numpy(dtype=float)
-    if neighbourhoods is not None:
-        return locate(points, read_neighbourhoods(neighbourhoods)), f"file {neighbourhoods.name}"
-    # Cluster the distinct locations (cheaper than every event, and the same areas).
-    distinct, inverse = np.unique(np.round(points, 6), axis=0, return_inverse=True)
-    names = cluster_names(distinct, clusters)
-    return names[np.ravel(inverse)], f"k-means clusters of event locations ({len(set(names))}); no neighbourhood file given"
-
-
-def _print_tension(results, counts, notes, area_source, alpha, baseline_periods, show_all) -> None:
+def _print_tension(report, show_all: bool) -> None:
     from rich.table import Table
 
-    from watchhouse.predict.tension import backtest_false_alarms
-
     console = _console()
-    for note in notes:
+    for note in report.notes:
         console.print(f"note: {note}")
-    console.print(f"areas: {area_source}")
+    console.print(f"areas: {report.area_source}")
+    results = report.indicators
     tested = [r for r in results if r.p_value is not None]
     flagged = [r for r in results if r.flagged]
     shown = results if show_all else flagged
@@ -337,18 +267,17 @@ def _print_tension(results, counts, notes, area_source, alpha, baseline_periods,
                           "" if r.ratio is None else f"{r.ratio:.2f}",
                           "" if r.p_value is None else f"{r.p_value:.2g}", "RISE" if r.flagged else "", r.note)
         console.print(table)
-    short = len(results) - len(tested)
-    console.print(f"{len(tested)} indicator series tested, {len(flagged)} flagged; {short} not tested "
+    console.print(f"{len(tested)} indicator series tested, {len(flagged)} flagged; {len(results) - len(tested)} not tested "
                   f"(baseline too short)")
     if tested:
         for test in sorted({r.test for r in tested}):
             console.print(f"test: {test}")
-        console.print(f"alpha {alpha:g} per series: about {alpha * len(tested):.1f} false flag(s) expected by chance")
-    history = [group["count"].to_numpy() for _, group in counts[counts["total"].isna()].groupby(["area", "indicator"])]
-    backtest = backtest_false_alarms(history, alpha=alpha, baseline_periods=baseline_periods)
+        console.print(f"alpha {report.alpha:g} per series: about {report.alpha * len(tested):.1f} false flag(s) "
+                      "expected by chance")
+    backtest = report.history_false_alarms
     if backtest.tests:
         console.print(f"false alarms on this history (the count test back-applied to {backtest.tests} past "
-                      f"area-periods): {backtest.rate:.2%} against a nominal {alpha:.2%} (an upper bound: some "
+                      f"area-periods): {backtest.rate:.2%} against a nominal {report.alpha:.2%} (an upper bound: some "
                       "past rises may have been real)")
     else:
         console.print("false alarms on this history: no past period has a long enough baseline to measure them")
