@@ -43,7 +43,7 @@ def police_uk(
 
     table = Table(title="police.uk ingest")
     table.add_column("file", overflow="fold")
-    table.add_column("kind", no_wrap=True)
+    table.add_column("kind", overflow="fold")
     for name in ("read", "loaded", "updated", "unchanged", "quarantined"):
         table.add_column(name, justify="right")
     for row in [*report.files, report.total]:
@@ -63,6 +63,7 @@ def police_uk(
 @ingest_app.command("quarantine")
 def list_quarantine(
     limit: int = typer.Option(50, "--limit", min=1, help="Show at most this many rows."),
+    raw: bool = typer.Option(False, "--raw", help="Also show each row as it was read."),
     db: str | None = typer.Option(None, "--db", help=_DB_HELP),
 ) -> None:
     """List rows refused by police.uk ingests, with file, line, field and reason."""
@@ -75,8 +76,12 @@ def list_quarantine(
     rows = quarantined_rows(engine, limit=limit)
     total = quarantine_count(engine)
     table = Table(title=f"quarantined rows ({len(rows)} of {total})")
-    for name in ("file", "line", "field", "reason", "raw"):
-        table.add_column(name, overflow="fold")
+    table.add_column("file", overflow="fold", ratio=2)
+    table.add_column("line", justify="right", no_wrap=True)
+    table.add_column("field", no_wrap=True)
+    table.add_column("reason", overflow="fold", ratio=2)
+    if raw:
+        table.add_column("raw", overflow="fold", ratio=2)
     for row in rows:
-        table.add_row(row.file_name, str(row.line or ""), row.field or "", row.reason, row.raw or "")
+        table.add_row(row.file_name, str(row.line or ""), row.field or "", row.reason, *([row.raw or ""] if raw else []))
     Console().print(table)
