@@ -67,3 +67,23 @@ def test_reported_only_leaves_out_proactive_offences(leeds_like):
     assert reported.history_events < everything.history_events
     assert reported.history_events == pytest.approx(everything.history_events * 0.8, rel=0.02)
     assert reported.details["reported_only"] is True
+
+
+def test_aggregate_to_areas_shares_cells_by_overlap(leeds_like):
+    import shapely
+
+    events = leeds_like.events
+    result = forecast_grid(events, datetime_from_days(events.t[-1] - 30), 7, method="long-run")
+    # Split the study area into two halves along its middle easting: their sums add up to the total
+    # of the cells inside the study area, and an area far away gets nothing.
+    minx, miny, maxx, maxy = result.grid.hull.bounds
+    mid = (minx + maxx) / 2
+    halves_metric = [shapely.box(minx - 1, miny - 1, mid, maxy + 1), shapely.box(mid, miny - 1, maxx + 1, maxy + 1)]
+    to_wgs84 = result.grid.projection.to_wgs84
+    halves = [shapely.transform(h.segmentize(50), lambda xy: np.column_stack(to_wgs84(xy[:, 0], xy[:, 1])))
+              for h in halves_metric]
+    far_away = shapely.box(10.0, 10.0, 10.01, 10.01)
+    sums = result.aggregate_to(halves + [far_away])
+    assert sums[2] == 0
+    assert sums[0] > 0 and sums[1] > 0
+    assert sums[0] + sums[1] == pytest.approx(result.scores.sum(), rel=0.01)

@@ -39,6 +39,23 @@ class Forecast:
     def cells_wgs84(self) -> np.ndarray:
         return self.grid.polygons_wgs84()
 
+    def aggregate_to(self, areas_wgs84) -> np.ndarray:
+        """Scores summed over areas (LSOAs, neighbourhoods, street buffers): each cell's score is shared
+        out by the fraction of its area inside each area. ``areas_wgs84``: shapely polygons in lon/lat."""
+        import shapely
+
+        areas = np.asarray(areas_wgs84, dtype=object)
+        if len(areas) == 0:
+            return np.zeros(0)
+        projection = self.grid.projection
+        metric = shapely.transform(areas, lambda xy: np.column_stack(projection.to_metric(xy[:, 0], xy[:, 1])))
+        cells = self.grid.polygons_metric()
+        tree = shapely.STRtree(cells)
+        area_index, cell_index = tree.query(metric, predicate="intersects")
+        overlap = shapely.area(shapely.intersection(metric[area_index], cells[cell_index]))
+        share = overlap / (self.grid.cell_size**2)
+        return np.bincount(area_index, weights=share * self.scores[cell_index], minlength=len(areas))
+
     def ranked(self) -> np.ndarray:
         """Cell indices from riskiest down."""
         return np.lexsort((np.arange(len(self.scores)), -self.scores))
