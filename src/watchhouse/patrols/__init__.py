@@ -7,6 +7,15 @@ Public functions (other capabilities and web pages call these):
 ``watchhouse.patrols.tension_report.tension_report(events=..., ...) -> TensionReport``.
 """
 
-from watchhouse.patrols.plan import Allocation, Hotspot, InfeasiblePlan, PatrolPlan, harm_prevented, plan_patrols
+from __future__ import annotations
+
+import importlib
 
 __all__ = ["Allocation", "Hotspot", "InfeasiblePlan", "PatrolPlan", "harm_prevented", "plan_patrols"]
+
+
+def __getattr__(name: str):
+    # Loaded on first use, so that the CLI's command discovery does not pay for numpy.
+    if name not in __all__:
+        raise AttributeError(f"module 'watchhouse.patrols' has no attribute {name!r}")
+    return getattr(importlib.import_module("watchhouse.patrols.plan"), name)
