@@ -197,6 +197,20 @@ def load(port: int, paths, clients: int, seconds: float, gzip_ok: bool = True) -
     }
 
 
+def process_cpu_seconds(pid: int) -> float | None:
+    """User+system CPU of a process and its children (uvicorn workers), from /proc; None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    utime, stime, child_utime, child_stime = (int(v) for v in fields[11:15])
+    own = (utime + stime + child_utime + child_stime) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    for child in children.read_text().split() if children.exists() else []:
+        own += process_cpu_seconds(int(child)) or 0.0
+    return own
+
+
 def same_query(_rng: random.Random) -> str:
     return PATH
 
@@ -225,11 +239,19 @@ def run_backend(name: str, url: str, args) -> None:
             ("distinct points, gzip", distinct_point, True),
         )
         for label, paths, gzip_ok in runs:
+            cpu_before = process_cpu_seconds(server.pid)
             result = load(args.port, paths, args.clients, args.seconds, gzip_ok)
+            cpu_after = process_cpu_seconds(server.pid)
+            # CPU per request does not depend on how busy the machine is, unlike the latencies.
+            cpu = (
+                f", server CPU {1000 * (cpu_after - cpu_before) / result['requests']:.2f} ms/request"
+                if cpu_before is not None and cpu_after is not None
+                else ""
+            )
             print(
                 f"  HTTP {label}: {args.clients} clients x {args.seconds:g} s: {result['requests']} requests, "
                 f"{result['errors']} errors, {result['rps']:.0f} req/s, p50 {result['p50']:.1f} ms, "
-                f"p95 {result['p95']:.1f} ms, p99 {result['p99']:.1f} ms"
+                f"p95 {result['p95']:.1f} ms, p99 {result['p99']:.1f} ms{cpu}"
                 + (f" [target p95 < 100 ms {'met' if result['p95'] < 100 else 'NOT met'}]" if paths is same_query else "")
             )
         print(
