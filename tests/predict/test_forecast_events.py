@@ -68,3 +68,18 @@ def test_missing_columns_and_files_are_clear_errors(tmp_path):
     empty.write_text("")
     with pytest.raises(EventsError, match="empty"):
         load_events(empty)
+
+
+def test_mixed_iso_forms_and_offsets_are_read_as_wall_clock_time(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "id,lon,lat,occurred_at,category\n"
+        "1,-1.55,53.8,2021-01-01 10:00,a\n"
+        "2,-1.55,53.8,2021-01-01T11:00:00Z,a\n"
+        "3,-1.55,53.8,2021-01-01T12:00:00+02:00,a\n"
+        "4,-1.55,53.8,2021-01-02,a\n"
+    )
+    events, report = load_events(path)
+    assert report.kept == 4
+    expected = [dt.datetime(2021, 1, 1, 10), dt.datetime(2021, 1, 1, 11), dt.datetime(2021, 1, 1, 12), dt.datetime(2021, 1, 2)]
+    assert events.t.tolist() == pytest.approx([days_since_epoch(e) for e in expected])

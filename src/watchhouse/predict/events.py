@@ -130,17 +130,24 @@ def parse_as_of(text: str) -> dt.datetime:
 
 def _parse_times(raw) -> np.ndarray:
     """ISO 8601 strings -> float days; NaN where unparsable. Offsets are dropped (wall clock kept)."""
+    import warnings
+
     import pandas as pd
 
     text = pd.Series(raw, dtype=object)
-    try:
-        stamps = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        if getattr(stamps.dt, "tz", None) is not None:
-            stamps = stamps.dt.tz_localize(None)
-    except (ValueError, TypeError):
-        # Mixed offsets: strip them, since the contract is naive local (wall-clock) time.
-        stripped = text.astype(str).str.strip().str.replace(r"(Z|[+-]\d{2}:?\d{2})$", "", regex=True)
-        stamps = pd.to_datetime(stripped, format="ISO8601", errors="coerce")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas warns about mixed offsets; they are handled below
+        try:
+            stamps = pd.to_datetime(text, format="ISO8601", errors="coerce")
+        except (ValueError, TypeError):
+            stamps = None
+        if stamps is None or not pd.api.types.is_datetime64_any_dtype(stamps):
+            # Mixed offsets (or offsets mixed with naive times): the contract is naive local
+            # wall-clock time, so strip the offsets and read the wall clock.
+            stripped = text.astype(str).str.strip().str.replace(r"(Z|[+-]\d{2}:?\d{2})$", "", regex=True)
+            stamps = pd.to_datetime(stripped, format="ISO8601", errors="coerce")
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_localize(None)
     seconds = (stamps - pd.Timestamp("1970-01-01")).dt.total_seconds().to_numpy(dtype=float, na_value=np.nan)
     return seconds / _SECONDS_PER_DAY
 

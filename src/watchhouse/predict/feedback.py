@@ -42,6 +42,9 @@ PROACTIVE_KEYWORDS: tuple[str, ...] = (
 )
 
 Training = Literal["reported", "recorded", "discovered"]
+# Categories the simulation's records carry: one the public reports, one patrols find.
+REPORTED_CATEGORY = "Burglary"
+FOUND_CATEGORY = "Drugs"
 
 
 def category_key(category: str) -> str:
@@ -115,12 +118,14 @@ def simulate_feedback(
 ) -> FeedbackTrajectory:
     """Run the patrol -> data -> forecast -> patrol loop on areas with known true rates.
 
-    Each round, area a has ``Poisson(reported_rates[a])`` offences reported by the public,
+    Each round, area a has ``Poisson(reported_rates[a])`` offences reported by the public
+    (recorded as ``REPORTED_CATEGORY``),
     whatever the patrols do, and ``found_rates[a]`` proactive offences of which patrols find
-    ``Poisson(found_rates[a] * share[a] * n_areas)``: finds scale with patrol presence, and an
+    ``Poisson(found_rates[a] * share[a] * n_areas)`` (recorded as ``FOUND_CATEGORY``): finds
+    scale with patrol presence, and an
     even spread of patrols finds each area's true rate. The forecast is an exponentially
     weighted count per area (``memory`` = weight of the newest round) of the training data:
-    ``reported`` (the default: public reports only), ``recorded`` (everything police record)
+    ``reported`` (the default: the records ``reported_mask`` keeps), ``recorded`` (everything)
     or ``discovered`` (only what patrols find, Ensign et al.'s setting). ``allocate`` turns
     the forecast into patrol shares (default: in proportion to the forecast; pass one built
     on ``watchhouse.patrols.plan_patrols`` to close the loop through the optimiser).
@@ -144,11 +149,15 @@ def simulate_feedback(
     shares = np.full(n_areas, 1.0 / n_areas)
     forecast: np.ndarray | None = None
     history = np.empty((rounds, n_areas))
+    # The records carry categories, and the default training goes through the same filter as
+    # real data: reported_mask drops what PROACTIVE_CATEGORIES names.
+    categories = np.array([REPORTED_CATEGORY, FOUND_CATEGORY], dtype=object)
+    kept = {"reported": reported_mask(categories), "recorded": np.array([True, True]),
+            "discovered": ~reported_mask(categories)}[training]
     for round_number in range(rounds):
         history[round_number] = shares
-        public = rng.poisson(reported)
-        finds = rng.poisson(found * shares * n_areas)
-        observed = {"reported": public, "recorded": public + finds, "discovered": finds}[training]
+        records = np.stack([rng.poisson(reported), rng.poisson(found * shares * n_areas)])  # category x area
+        observed = records[kept].sum(axis=0)
         forecast = observed.astype(float) if forecast is None else (1 - memory) * forecast + memory * observed
         shares = _patrol_shares(forecast, allocate or proportional_allocation)
     truth = reported + found
