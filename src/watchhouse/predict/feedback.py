@@ -119,11 +119,10 @@ def simulate_feedback(
     """Run the patrol -> data -> forecast -> patrol loop on areas with known true rates.
 
     Each round, area a has ``Poisson(reported_rates[a])`` offences reported by the public
-    (recorded as ``REPORTED_CATEGORY``),
-    whatever the patrols do, and ``found_rates[a]`` proactive offences of which patrols find
-    ``Poisson(found_rates[a] * share[a] * n_areas)`` (recorded as ``FOUND_CATEGORY``): finds
-    scale with patrol presence, and an
-    even spread of patrols finds each area's true rate. The forecast is an exponentially
+    (recorded as ``REPORTED_CATEGORY``) whatever the patrols do, and ``found_rates[a]``
+    proactive offences of which patrols find ``Poisson(found_rates[a] * share[a] * n_areas)``
+    (recorded as ``FOUND_CATEGORY``): finds scale with patrol presence, and an even spread of
+    patrols finds each area's true rate. The forecast is an exponentially
     weighted count per area (``memory`` = weight of the newest round) of the training data:
     ``reported`` (the default: the records ``reported_mask`` keeps), ``recorded`` (everything)
     or ``discovered`` (only what patrols find, Ensign et al.'s setting). ``allocate`` turns
