@@ -253,7 +253,12 @@ def stops_street_json(engine: Engine, params: Mapping[str, str]) -> bytes:
 def stops_force_json(engine: Engine, params: Mapping[str, str], *, located: bool | None = None) -> bytes:
     force_code = _require_force(engine, params)
     when = month(engine, params.get("date"))
-    return _stops_json(engine, query.stops_by_force(engine, force_code, when, located=located))
+    version = query.data_version(engine)
+
+    def build() -> bytes:
+        return _stops_json(engine, query.stops_by_force(engine, force_code, when, located=located))
+
+    return cache_for(engine).response(version, ("stops-force", force_code, when, located), build)
 
 
 # ---------------------------------------------------------------- availability
@@ -262,12 +267,16 @@ def stops_force_json(engine: Engine, params: Mapping[str, str], *, located: bool
 def crime_categories_json(engine: Engine, params: Mapping[str, str]) -> bytes:
     """The published categories, plus any historic one the month's crimes use."""
     raw = params.get("date")
-    listed = list(CRIME_CATEGORIES)
-    if raw:
-        when = month(engine, raw)
-        known = {slug for slug, _ in listed}
-        listed += [(slug, NAME_BY_SLUG.get(slug, slug)) for slug in query.categories_in_month(engine, when) if slug not in known]
-    return dumps([{"url": slug, "name": name} for slug, name in listed])
+
+    def build() -> bytes:
+        listed = list(CRIME_CATEGORIES)
+        if raw:
+            when = month(engine, raw)
+            known = {slug for slug, _ in listed}
+            listed += [(s, NAME_BY_SLUG.get(s, s)) for s in query.categories_in_month(engine, when) if s not in known]
+        return dumps([{"url": slug, "name": name} for slug, name in listed])
+
+    return cache_for(engine).response(query.data_version(engine), ("crime-categories", raw), build)
 
 
 def crimes_street_dates_json(engine: Engine) -> bytes:
