@@ -18,6 +18,10 @@ def person(system, rid, **values):
 
 @pytest.fixture
 def world(engine):
+    return build_world(engine)
+
+
+def build_world(engine):
     people = [
         person("cad", "P1", given_name="William", family_name="Smith", date_of_birth=date(1980, 5, 4),
                postcode="LS1 4AP", phone="07700900001", field_markings={"phone": parse_marking("SECRET")}),

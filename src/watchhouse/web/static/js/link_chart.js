@@ -45,7 +45,9 @@
         if (n.centre) { n.vx = 0; n.vy = 0; n.x = width / 2; n.y = height / 2; }
         n.x += Math.max(-20, Math.min(20, n.vx)) * cool; n.y += Math.max(-20, Math.min(20, n.vy)) * cool;
         n.vx *= 0.5; n.vy *= 0.5;
-        n.x = Math.max(30, Math.min(width - 30, n.x)); n.y = Math.max(20, Math.min(height - 20, n.y));
+        // Keep room on the right for labels.
+        n.x = Math.max(30, Math.min(width - 120, n.x));
+        n.y = Math.max(20, Math.min(height - 20, n.y));
       });
     }
   }
