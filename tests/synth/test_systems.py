@@ -96,6 +96,16 @@ def test_the_shipped_mappings_load_every_system_with_its_truth(systems, engine):
         assert set(kinds) == {"call", "crime", "arrest", "intelligence", "asb-case"}
         gradings = set(connection.execute(sa.text("select grading_scheme from record_events where grading is not null")).scalars())
         assert gradings == {"3x5x2", "5x5x5"}
+        # Every crime happened at a police.uk map point; vehicle crimes say which vehicle was taken.
+        crimes = connection.execute(sa.text("select count(*) from record_events where event_kind = 'crime'")).scalar()
+        scenes = connection.execute(sa.text("select count(*) from record_links where role = 'occurred-at'")).scalar()
+        assert scenes == crimes
+        vehicle_crimes = connection.execute(sa.text(
+            "select count(*) from record_events where event_kind = 'crime' and category = 'Vehicle crime'")).scalar()
+        stolen_vehicles = connection.execute(sa.text(
+            "select count(*) from record_links l join record_objects o on o.id = l.from_id "
+            "where l.from_kind = 'object' and l.role = 'stolen-in' and o.object_kind = 'vehicle'")).scalar()
+        assert vehicle_crimes > 0 and stolen_vehicles == vehicle_crimes
     # A crime victim who phoned it in: their call led to the crime.
     nominal = next(r for r in rows(systems / "crime_nominals.csv") if r["INVOLVEMENT"] == "S")
     suspect = master_id_for(engine, ADMIN, "crime-recording", nominal["NOMINAL_REF"])

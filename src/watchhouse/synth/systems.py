@@ -235,6 +235,33 @@ class _Writer:
         self.handle.close()
 
 
+def _vrm(rng: random.Random) -> str:
+    return (rng.choice("ABCDEFGHKLMNOPRSVWY") + rng.choice("ABCDEFGHKLMNOPRSVWXY") + f"{rng.randint(10, 69)}"
+            + "".join(rng.choice("ABCDEFGHJKLMNOPRSTUVWXYZ") for _ in range(3)))
+
+
+def _property(rng: random.Random, crime_type: str) -> dict[str, str]:
+    """What was stolen or seized, as a crime system records it (blank when nothing was)."""
+    kind = ref = description = role = ""
+    if crime_type == "Vehicle crime":
+        kind, ref, role = "vehicle", _vrm(rng), "STOLEN"
+        description = rng.choice(["Ford Fiesta", "Vauxhall Astra", "VW Polo", "Nissan Qashqai", "Transit van"])
+    elif crime_type in ("Theft from the person", "Robbery") and rng.random() < 0.7:
+        kind, role = "phone", "STOLEN"
+        ref = "35" + "".join(rng.choice("0123456789") for _ in range(13))  # an IMEI
+        description = rng.choice(["iPhone", "Samsung Galaxy", "Google Pixel"])
+    elif crime_type == "Possession of weapons":
+        kind, role = "weapon", "SEIZED"
+        description = rng.choice(["Lock knife", "Kitchen knife", "Machete", "Knuckleduster", "Air pistol"])
+    elif crime_type == "Bicycle theft":
+        kind, role, description = "property", "STOLEN", "Bicycle"
+        ref = "WB" + "".join(rng.choice("0123456789") for _ in range(8))  # frame number
+    elif crime_type == "Burglary" and rng.random() < 0.6:
+        kind, role = "property", "STOLEN"
+        description = rng.choice(["Laptop", "Jewellery", "Television", "Cash", "Games console", "Power tools"])
+    return {"PROPERTY_KIND": kind, "PROPERTY_REF": ref, "PROPERTY_DESC": description, "PROPERTY_ROLE": role}
+
+
 def _spoil(rng: random.Random, rate: float, value: str, spoiled: Callable[[str], str]) -> str:
     """Real exports carry a few invalid values; they end up in quarantine, not in the records."""
     return spoiled(value) if value and rng.random() < rate else value
@@ -314,10 +341,13 @@ def write_systems(n_people: int, out_dir: str | Path, *, seed: int = 0,
 
     crimes_file = _Writer(out / "crimes.csv", ["CRIME_REF", "POLICE_UK_CRIME_ID", "MONTH", "COMMITTED_FROM",
                                                 "COMMITTED_TO", "REPORTED", "HO_CATEGORY", "LOCATION", "LATITUDE",
-                                                "LONGITUDE", "LSOA", "STATUS", "OPERATION"])
+                                                "LONGITUDE", "LSOA", "STATUS", "OPERATION", "PROPERTY_KIND",
+                                                "PROPERTY_REF", "PROPERTY_DESC", "PROPERTY_ROLE"])
+    property_rng = random.Random(f"watchhouse-property-{seed}")
     for crime in crimes:
         event = crime["event"]
         crimes_file.write({
+            **_property(property_rng, event.crime_type),
             "CRIME_REF": crime["ref"], "POLICE_UK_CRIME_ID": event.crime_id, "MONTH": event.month,
             "COMMITTED_FROM": crime["from"].strftime("%Y-%m-%d %H:%M"), "COMMITTED_TO": crime["to"].strftime("%Y-%m-%d %H:%M"),
             "REPORTED": crime["reported"].strftime("%Y-%m-%d %H:%M"), "HO_CATEGORY": event.crime_type,
@@ -452,10 +482,7 @@ def write_systems(n_people: int, out_dir: str | Path, *, seed: int = 0,
         else:
             grade = "/".join([rng.choice("1122233"), rng.choice("AABBCCDE"), rng.choice("PPPC")])
             marking = rng.choices(["OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET"], [0.5, 0.35, 0.15])[0]
-        vrm = ""
-        if rng.random() < 0.3:
-            vrm = (rng.choice("ABCDEFGHKLMNOPRSVWY") + rng.choice("ABCDEFGHKLMNOPRSVWXY") + f"{rng.randint(10, 69)}"
-                   + "".join(rng.choice("ABCDEFGHJKLMNOPRSTUVWXYZ") for _ in range(3)))
+        vrm = _vrm(rng) if rng.random() < 0.3 else ""
         urn = f"INT-{recorded.year}-{index + 1:06d}"
         intel.write({
             "URN": urn, "RECORDED": recorded.strftime("%Y%m%d"), "GRADE": grade, "CLASSIFICATION": marking,
