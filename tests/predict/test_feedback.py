@@ -88,3 +88,21 @@ def test_district_fairness_names_bad_input():
         district_fairness(["a", "b"], [1.0, 1.0], [1.0], [True, False])
     with pytest.raises(ValueError, match="harm must be finite"):
         district_fairness(["a"], [float("nan")], [1.0], [True])
+
+
+def test_runaway_through_the_patrol_optimiser():
+    from watchhouse.patrols import Hotspot, plan_patrols
+
+    def optimiser(forecast):
+        hotspots = [Hotspot(f"a{i}", f"a{i}", harm=float(v)) for i, v in enumerate(forecast)]
+        plan = plan_patrols(hotspots, None, hours_per_shift=4, officers=3, max_visits_per_hotspot=27,
+                            min_visits_per_neighbourhood=0, visit_effect=0.05)
+        visits = np.array([plan.optimal.visits[h.id] for h in hotspots], dtype=float)
+        return visits / visits.sum()
+
+    discovered = simulate_feedback(REPORTED, FOUND, training="discovered", rounds=80, allocate=optimiser, seed=1)
+    reported = simulate_feedback(REPORTED, FOUND, rounds=80, allocate=optimiser, seed=1)
+    assert discovered.final_divergence > 0.3
+    assert reported.final_divergence < 0.1
+    # The target is the optimiser's own choice on the true rates, not proportional shares.
+    assert reported.target_shares[0] > reported.true_shares[0]
