@@ -99,8 +99,20 @@ async def crimes_street_dates(request: Request) -> Response:
     return await _plain(request, police_uk.crimes_street_dates_json)
 
 
-@router.get("/crimes-street/{category}", summary="Crimes within one mile of ?lat=&lng= or within ?poly=lat,lng:lat,lng:... (also a POST form)")
-@router.post("/crimes-street/{category}", summary="Crimes within one mile of ?lat=&lng= or within ?poly=lat,lng:lat,lng:... (also a POST form)")
+_CRIMES_STREET = dict(
+    summary="Crimes within one mile of ?lat=&lng= or within ?poly=lat,lng:lat,lng:... (also a POST form)",
+    description=(
+        "Within one mile: haversine distance on the WGS84 mean-radius sphere (6,371,008.8 m) from the "
+        "point to the crime's map point at most 1,609.344 m. Within poly: inside or on the ring its "
+        "points make, joined by straight lines in latitude/longitude. `date` is YYYY-MM, the latest "
+        "month when omitted. 400 for malformed parameters or a GET URL over 4,094 characters, 404 for "
+        "an unknown category or a month without data, 503 when the search holds over 10,000 crimes."
+    ),
+)
+
+
+@router.get("/crimes-street/{category}", **_CRIMES_STREET)
+@router.post("/crimes-street/{category}", **_CRIMES_STREET)
 async def crimes_street(request: Request, category: str) -> Response:
     return await _answer(request, police_uk.street_crimes_json, category, form=True)
 
