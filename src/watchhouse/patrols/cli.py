@@ -63,6 +63,8 @@ def plan_command(
         raise _fail(f"the plan is infeasible: {error}") from None
     except (PatrolInputError, ValueError) as error:
         raise _fail(str(error)) from None
+    except RuntimeError as error:  # HiGHS stopped (time limit) without a proven optimum
+        raise _fail(str(error)) from None
     _print_plan(result)
     if out is not None:
         out.write_text(json.dumps(result.to_geojson(), separators=(",", ":")))
