@@ -23,7 +23,15 @@ def static_url(path: str) -> str:
     return f"/static/{path}?v={digest}"
 
 
+def can(user, permission: str) -> bool:
+    """For navigation: show only what the signed-in user's role may use."""
+    from watchhouse.access.permissions import Permission, allowed
+
+    return user is not None and allowed(user.role, Permission(permission))
+
+
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.globals.update(
-    version=watchhouse.__version__, attribution=ATTRIBUTION, product_name=PRODUCT_NAME, static_url=static_url
+    version=watchhouse.__version__, attribution=ATTRIBUTION, product_name=PRODUCT_NAME, static_url=static_url,
+    can=can,
 )
