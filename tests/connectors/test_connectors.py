@@ -302,3 +302,31 @@ def test_cli_refuses_bad_mapping_and_loads_good_one(tmp_path, database_url):
     assert "test-cad" in result.output
     result = runner.invoke(app, ["ingest", "source-quarantine", "--db", database_url], env={"COLUMNS": "300"})
     assert "does not match" in result.output
+
+
+def test_a_single_record_arriving_alone_is_in_the_single_view_at_once(engine, tmp_path, mapping):
+    import time
+
+    from watchhouse.connectors import RowRejected, load_row
+    from watchhouse.connectors.mapping import load_mapping, shipped_mappings
+
+    cad = load_mapping(shipped_mappings()["command-and-control"])
+    row = {"INCIDENT_NO": "20180701-0001", "CREATED": "01/07/2018 10:15", "GRADE": "G2", "OPENING_CODE": "ASB",
+           "LOCATION": "On or near High Street", "LAT": "53.8", "LONG": "-1.55", "CALLER_NAME": "SMITH, John",
+           "CALLER_DOB": "", "CALLER_TEL": "07700 900123", "CALLER_ADDRESS": "1 High St", "CALLER_POSTCODE": "ls1 4ap",
+           "CRIME_REF": ""}
+    started = time.perf_counter()
+    result = load_row(engine, cad, row)
+    master = master_id_for(engine, ADMIN, "command-and-control", "20180701-0001-caller")
+    view = person_view(engine, ADMIN, master)
+    elapsed = time.perf_counter() - started
+    assert result.inserted == 2 and view.best("postcode") == "LS1 4AP"
+    assert elapsed < 1.0
+    with pytest.raises(RowRejected) as rejected:
+        load_row(engine, cad, {**row, "INCIDENT_NO": "X2", "CREATED": "yesterday", "CRIME_REF": "13/1/18"})
+    assert [p.field for p in rejected.value.problems] == ["call.reported_at (CREATED)", "caller.recorded_at (CREATED)"]
+    with pytest.raises(RowRejected, match="which is not loaded"):
+        load_row(engine, cad, {**row, "INCIDENT_NO": "X3", "CRIME_REF": "13/1/18"})
+    with pytest.raises(RowRejected, match="none of the columns"):
+        load_row(engine, cad, {"something": "else"})
+    assert master_id_for(engine, ADMIN, "command-and-control", "X3-caller") is None  # nothing written

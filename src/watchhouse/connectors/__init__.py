@@ -12,12 +12,15 @@ from watchhouse.connectors.load import (
     QuarantinedRow,
     load_file,
     load_files,
+    load_row,
     quarantine_counts,
     quarantined_rows,
 )
 from watchhouse.connectors.mapping import MappingError, SourceMapping, load_mapping, parse_mapping, shipped_mappings
+from watchhouse.connectors.rows import RowProblem, RowRejected
 
 __all__ = [
-    "FileLoadReport", "FileRefused", "LoadReport", "MappingError", "QuarantinedRow", "SourceMapping", "load_file",
-    "load_files", "load_mapping", "parse_mapping", "quarantine_counts", "quarantined_rows", "shipped_mappings",
+    "FileLoadReport", "FileRefused", "LoadReport", "MappingError", "QuarantinedRow", "RowProblem", "RowRejected",
+    "SourceMapping", "load_file", "load_files", "load_mapping", "load_row", "parse_mapping", "quarantine_counts",
+    "quarantined_rows", "shipped_mappings",
 ]

@@ -27,9 +27,10 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
 from watchhouse.connectors.mapping import SourceMapping
-from watchhouse.connectors.rows import MappedRow, RowRejected, map_row
+from watchhouse.connectors.rows import MappedRow, RowProblem, RowRejected, column_value, map_row
 from watchhouse.connectors.tables import connector_quarantine, connector_runs
-from watchhouse.records import resolve_refs, upsert_records
+from watchhouse.records import UpsertResult, resolve_refs, upsert_records
+from watchhouse.records.store import within_transaction
 
 BATCH_ROWS = 1000
 RAW_LIMIT = 2000
@@ -279,6 +280,24 @@ def load_file(engine: Engine, mapping: SourceMapping, path: str | Path,
             return _load(connection, mapping, path, rows, advance)
     except UnicodeDecodeError as error:
         raise FileRefused(str(path), f"not readable as {mapping.encoding}: {error.reason}") from None
+
+
+def load_row(bind: Engine | Connection, mapping: SourceMapping, row: dict[str, Any]) -> UpsertResult:
+    """One record arriving on its own (e.g. through the API), mapped exactly as a file row is.
+    RowRejected lists every problem; nothing is written then. Returns the upsert result, whose
+    ``ids`` name the records written."""
+    if not isinstance(row, dict) or all(column_value(row, c) is None for c in mapping.columns()):
+        raise RowRejected([RowProblem(None, f"the row has none of the columns mapping {mapping.system!r} reads")])
+    mapped = map_row(mapping, row)
+    with within_transaction(bind) as connection:
+        produced = {record.ref for record in mapped.records}
+        external = mapped.external - produced
+        found = resolve_refs(connection, external, {}) if external else {}
+        if unknown := sorted((ref for ref in external if ref not in found), key=str):
+            ref = unknown[0]
+            raise RowRejected([RowProblem("links", f"links to {ref.kind.value} {ref.source_system}/"
+                                                   f"{ref.source_record_id}, which is not loaded")])
+        return upsert_records(connection, mapped.records, mapped.links, mapped.markers)
 
 
 def load_files(engine: Engine, mapping: SourceMapping, paths: Sequence[str | Path], *, progress: bool = True) -> LoadReport:
