@@ -11,8 +11,10 @@ command-and-control         cad_incidents.csv          'SURNAME, Given' callers,
                                                        messy phones and postcodes, dates of
                                                        birth mostly missing, anonymous calls
 crime-recording             crimes.csv,                police.uk months, categories and map
-                            crime_nominals.csv         points; victims, suspects, witnesses
-                                                       by involvement code; ISO dates
+                            crime_nominals.csv         points (scenes shared by the crimes
+                                                       there); stolen or seized property;
+                                                       victims, suspects, witnesses by
+                                                       involvement code; ISO dates
 custody                     custody.jsonl              nested JSON, 'SURNAME Given', PNC ids
                                                        nearly always, warning markers
 intelligence                intelligence.psv           pipe-separated, yyyymmdd, 3x5x2 and
