@@ -125,3 +125,22 @@ def test_stops_with_identical_content_stay_distinct(engine):
     with engine.begin() as connection:
         second = load.upsert_stops(connection, [stop, dict(stop)])
     assert (first.inserted, second.inserted, second.unchanged) == (2, 0, 2)
+
+
+def test_reloading_a_crime_without_outcome_keeps_the_outcome_applied_since(engine):
+    crime = {**many_crimes(1)[0], "last_outcome_category": ""}
+    outcome = {
+        "crime_id": crime["crime_id"], "month": "2018-09", "reported_by": "", "falls_within": "",
+        "force_code": "west-yorkshire", "outcome_type": "Suspect charged", "source_file": "test", "source_line": 2,
+    }  # fmt: skip
+    with engine.begin() as connection:
+        load.upsert_street_crimes(connection, [crime])
+        assert load.apply_outcomes(connection, [outcome]).updated == 1
+    with engine.begin() as connection:
+        again = load.upsert_street_crimes(connection, [crime])
+    assert (again.updated, again.unchanged) == (0, 1)
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT last_outcome_category, last_outcome_month FROM crimes")).one() == (
+            "Suspect charged",
+            "2018-09",
+        )

@@ -301,3 +301,15 @@ def test_repeated_crime_id_in_one_file_is_quarantined_not_merged(engine, tmp_pat
     (row,) = quarantined_rows(engine)
     assert (row.line, row.field) == (10, "Crime ID") and "line 2" in row.reason
     assert scalar(engine, "SELECT category FROM crimes WHERE crime_key = :key", key=crime_id(1)) == "vehicle-crime"
+
+
+def test_driver_level_write_failure_is_a_clear_file_error(engine, monkeypatch):
+    from watchhouse.crimes import load
+
+    ingest_paths(engine, [STREET])
+    # Pretend nothing is stored, so the bulk write (COPY on PostgreSQL) hits the unique key.
+    monkeypatch.setattr(load, "_existing", lambda *args: {})
+    report = ingest_paths(engine, [STREET], raise_on_error=False)
+    (error,) = report.errors
+    assert error.file == str(STREET) and "nothing was written" in error.reason
+    assert table_counts(engine)["crimes"] == 8 and table_counts(engine)["ingest_runs"] == 1

@@ -262,7 +262,7 @@ def upsert_street_crimes(connection: Connection, rows: Sequence[Mapping]) -> Loa
             new_records[key] = record
             continue
         stored_month = before[_OUTCOME_MONTH]
-        if stored_month and stored_month > record[_OUTCOME_MONTH + 1]:
+        if stored_month and stored_month > (record[_OUTCOME_MONTH + 1] or ""):
             record = _with_outcome(record, before[_OUTCOME_CATEGORY], stored_month)
         if record[1 : 1 + len(_CRIME_CONTENT)] == before:
             counts.unchanged += 1

@@ -555,11 +555,14 @@ def _ingest_source(engine: Engine, source: _Source) -> FileReport:
         raise _Refused(f"cannot be read ({error})") from None
     parsed = _parse(source, _decode(data))
     digest = hashlib.sha256(data).hexdigest()
+    # Bulk writes go straight to the driver (COPY), so its own errors can arrive unwrapped.
+    database_errors = (sa.exc.SQLAlchemyError, engine.dialect.loaded_dbapi.Error)
     try:
         with engine.begin() as connection:
             return _load_file(connection, source, digest, parsed)
-    except sa.exc.SQLAlchemyError as error:
-        raise _Refused(f"the database refused the file, nothing was written ({error.__class__.__name__}: {error.orig or error})") from None
+    except database_errors as error:
+        cause = getattr(error, "orig", None) or error
+        raise _Refused(f"the database refused the file, nothing was written ({cause.__class__.__name__}: {cause})") from None
 
 
 def _ordered(sources: list[_Source], errors: list[FileError]) -> list[_Source]:
