@@ -90,6 +90,11 @@ def _copy_tables(engine, source_schema: str, tables=("areas", "crimes")) -> None
     with engine.begin() as connection:
         for table in tables:
             connection.exec_driver_sql(f'INSERT INTO {table} SELECT * FROM "{source_schema}".{table}')
+        # Rows came with their ids: move the id sequence past them, as inserting them would have.
+        connection.exec_driver_sql(
+            "SELECT setval(pg_get_serial_sequence('crimes', 'id'), (SELECT max(id) FROM crimes)) "
+            "WHERE EXISTS (SELECT 1 FROM crimes)"
+        )
 
 
 class _Templates:

@@ -48,7 +48,7 @@ def read_rows(connection: Connection, force_codes: Iterable[str]) -> dict[str, d
         sa.select(*columns).where(areas.c.force_code.in_(force_codes)).order_by(areas.c.code)
     )
     keys = list(result.keys())
-    return {row[0]: dict(zip(keys, row)) for row in result.tuples()}
+    return {row[0]: dict(zip(keys, row)) for row in result}
 
 
 def write_changes(connection: Connection, before: dict[str, dict], after: dict[str, dict]) -> Changes:
