@@ -314,6 +314,9 @@ def test_boundaries_are_geojson_marked_approximate(map_client, map_engine):
     assert all(f["geometry"]["type"] in ("Polygon", "MultiPolygon") for f in neighbourhoods)
     cached = map_client.get("/map/boundaries", headers={"If-None-Match": response.headers["etag"]})
     assert cached.status_code == 304
+    plain = map_client.get("/map/boundaries", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and json.loads(plain.text) == collection
+    assert response.headers["content-encoding"] == "gzip"  # httpx asks for gzip and decodes it
 
 
 # ------------------------------------------------------------------------------------- bad input

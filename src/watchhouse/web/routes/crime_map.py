@@ -8,7 +8,9 @@ the JSON under ``/map/``. ``/api`` is the police.uk-compatible API and is not se
 
 from __future__ import annotations
 
+import gzip
 import json
+from functools import lru_cache
 from urllib.parse import urlparse
 
 from fastapi import APIRouter, FastAPI, Query, Request
@@ -354,9 +356,21 @@ def neighbourhood_boundaries(request: Request, force: str | None = None):
     engine = _engine(request)
     chosen_force = _checked_force(engine, force)
     body, etag = figures.boundaries_geojson(engine, chosen_force.code, _BOUNDARY_TOLERANCE_DEGREES)
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
     if request.headers.get("if-none-match") == etag:
-        return Response(status_code=304, headers={"ETag": etag})
-    return Response(body, media_type="application/geo+json", headers={"ETag": etag, "Cache-Control": "no-cache"})
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        # A force's boundaries are a few hundred kB of text and a quarter of that gzipped.
+        return Response(
+            _gzipped(etag, body), media_type="application/geo+json", headers={**headers, "Content-Encoding": "gzip"}
+        )
+    return Response(body, media_type="application/geo+json", headers=headers)
+
+
+@lru_cache(maxsize=16)
+def _gzipped(etag: str, body: str) -> bytes:
+    """Compressed once per version of the boundaries (the ETag names the version)."""
+    return gzip.compress(body.encode(), compresslevel=6)
 
 
 def _parse_bbox(raw: str) -> stats.BoundingBox:
