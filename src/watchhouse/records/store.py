@@ -93,7 +93,12 @@ def _upsert_kind(
                 else:
                     result.unchanged += 1
             if inserts:
-                connection.execute(table.insert(), inserts)
+                returned = connection.execute(
+                    table.insert().returning(table.c.id, table.c.source_record_id, sort_by_parameter_order=True), inserts
+                )
+                for row_id, source_id in returned:
+                    result.ids[RecordRef(kind, system, source_id)] = row_id
+                    inserted_ids.append(row_id)
                 result.inserted += len(inserts)
             if updates:
                 columns = [c for c in updates[0] if c not in {"_id", "source_system", "source_record_id"}]
@@ -104,11 +109,8 @@ def _upsert_kind(
                     [{"_id": u["_id"], **{f"v_{c}": u[c] for c in columns}} for u in updates],
                 )
                 result.updated += len(updates)
-            fresh = _existing(connection, table, system, ids)
-            for source_id, (row_id, _) in fresh.items():
+            for source_id, (row_id, _) in existing.items():
                 result.ids[RecordRef(kind, system, source_id)] = row_id
-                if source_id not in existing:
-                    inserted_ids.append(row_id)
     return inserted_ids
 
 
@@ -117,12 +119,10 @@ def _give_singleton_masters(connection: Connection, person_ids: list[int], now: 
     so it appears in the single view at once."""
     for ids in _chunks(person_ids):
         keys = [f"record:{person_id}" for person_id in ids]
-        connection.execute(
-            master_people.insert(), [{"cluster_key": k, "created_at": now, "updated_at": now} for k in keys]
-        )
         masters = dict(
             connection.execute(
-                sa.select(master_people.c.cluster_key, master_people.c.id).where(master_people.c.cluster_key.in_(keys))
+                master_people.insert().returning(master_people.c.cluster_key, master_people.c.id),
+                [{"cluster_key": k, "created_at": now, "updated_at": now} for k in keys],
             ).all()
         )
         connection.execute(
