@@ -26,6 +26,7 @@ from watchhouse.predict.tension import (
     DEFAULT_MIN_COUNT,
     backtest_false_alarms,
     count_exceedance_many,
+    share_exceedance,
     tension_counts,
     tension_indicators,
 )
@@ -62,6 +63,26 @@ def null_rates(args) -> None:
                 plain = plain_poisson_rate(series, alpha)
                 model = "Poisson" if phi == 1 else f"NB phi={phi:g}"
                 print(f"{model:>10} {mean:>5g} {alpha:>6g} {ours:>11.4f} {plain:>14.4f} {plain / max(ours, 1e-9):>6.1f}")
+
+
+def share_null_rates(args) -> None:
+    """The repeat-locations share test on null series: binomial, and beta-binomial (clustered)."""
+    rng = np.random.default_rng(3)
+    print(f"\n1b. false alarms of the share test on null series ({args.series} series x 60 weeks, alpha 0.01)")
+    for label, rho in (("binomial", 0.0), ("beta-binomial rho=0.05", 0.05)):
+        for crimes, share in ((20, 0.2), (80, 0.3)):
+            tests = alarms = 0
+            for _ in range(args.series):
+                totals = rng.poisson(crimes, 60)
+                shares = rng.beta(share * (1 - rho) / rho, (1 - share) * (1 - rho) / rho, 60) if rho else np.full(60, share)
+                hits = rng.binomial(totals, shares)
+                for end in range(DEFAULT_MIN_BASELINE_PERIODS, 60):
+                    start = max(0, end - DEFAULT_BASELINE_PERIODS)
+                    _, _, p_value = share_exceedance(hits[start:end], totals[start:end], hits[end], totals[end])
+                    tests += 1
+                    alarms += bool(p_value < 0.01 and hits[end] >= DEFAULT_MIN_COUNT)
+            print(f"   {label:<24} {crimes:>3} crimes/week, share {share:.1f}: false-alarm rate {alarms / tests:.4f} "
+                  f"over {tests} tests")
 
 
 def power(args) -> None:
@@ -117,6 +138,7 @@ def main() -> None:
     parser.add_argument("--series", type=int, default=100)
     args = parser.parse_args()
     null_rates(args)
+    share_null_rates(args)
     power(args)
     history()
 

@@ -162,3 +162,23 @@ def test_monthly_counts_from_police_uk_months():
     assert repeat[["count", "total"]].to_numpy().tolist() == [[2, 2]]
     results = tension_indicators(counts)
     assert results and all(not r.flagged and "baseline too short" in r.note for r in results)
+
+
+def test_share_test_false_alarms_and_detection():
+    from watchhouse.predict.tension import share_exceedance
+
+    rng = np.random.default_rng(11)
+    tests = alarms = 0
+    for _ in range(30):
+        totals = rng.poisson(40, 40)
+        hits = rng.binomial(totals, rng.beta(0.25 * 19, 0.75 * 19, 40))  # clustered: rho = 0.05
+        for end in range(8, 40):
+            _, _, p_value = share_exceedance(hits[max(0, end - 26):end], totals[max(0, end - 26):end], hits[end], totals[end])
+            tests += 1
+            alarms += p_value < 0.01
+    assert alarms / tests <= 0.02
+    totals = np.full(26, 40)
+    hits = rng.binomial(totals, 0.25)
+    share, rho, p_value = share_exceedance(hits, totals, 30, 40)  # 75% at repeat points against 25%
+    assert share == pytest.approx(0.25, abs=0.03)
+    assert p_value < 1e-6
