@@ -44,7 +44,9 @@ def plan_command(
     neighbourhoods: Path | None = typer.Option(None, "--neighbourhoods",
                                                help="GeoJSON of neighbourhood polygons; without it, k-means clusters of cells."),
     clusters: int = typer.Option(50, "--clusters", help="How many clusters stand in for neighbourhoods without a file."),
-    events: Path | None = typer.Option(None, "--events", help="EVENTS.csv whose categories give harm weights per cell."),
+    events: Path | None = typer.Option(None, "--events",
+                                       help="EVENTS.csv whose categories give harm weights per cell (for a count "
+                                            "forecast; a forecast already weighted by harm needs no --events)."),
     out: Path | None = typer.Option(None, "--out", help="Write the planned hotspots as GeoJSON here."),
 ) -> None:
     """Allocate a shift's patrol visits to hotspots with HiGHS, beside the naive top-cells plan."""

@@ -33,7 +33,7 @@ class ForecastPlan:
     neighbourhood_source: str  # "file ..." or "k-means clusters of forecast cells ..."
     neighbourhood_clusters: int | None  # the k asked of k-means; None with a neighbourhood file
     harm_source: str
-    candidates: np.ndarray  # indices of the cells offered to the optimiser
+    candidates: np.ndarray  # indices of the cells offered to the optimiser: the flagged area
     fairness: FairnessReport
     notes: list[str]
 
