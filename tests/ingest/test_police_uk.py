@@ -313,3 +313,9 @@ def test_driver_level_write_failure_is_a_clear_file_error(engine, monkeypatch):
     (error,) = report.errors
     assert error.file == str(STREET) and "nothing was written" in error.reason
     assert table_counts(engine)["crimes"] == 8 and table_counts(engine)["ingest_runs"] == 1
+
+
+def test_progress_bar_run_loads_the_same(engine, capsys):
+    report = ingest_paths(engine, [FIXTURES / "2018-07"], progress=True)
+    assert report.total.loaded == 11
+    assert "2018-07-west-yorkshire" in capsys.readouterr().out
