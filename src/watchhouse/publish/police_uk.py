@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
+from watchhouse import areas
 from watchhouse.crimes import query
 from watchhouse.crimes.categories import CRIME_CATEGORIES, NAME_BY_SLUG
 from watchhouse.publish import shapes
@@ -117,6 +118,11 @@ def category(slug: str) -> str:
 # ---------------------------------------------------------------- crimes
 
 
+def _refuse_over_limit(count: int, what: str) -> None:
+    if count > MAX_SEARCH_CRIMES:
+        raise PoliceApiError(503, f"the area holds {count} {what}, over the limit of {MAX_SEARCH_CRIMES}; search a smaller area")
+
+
 def _crime_fragments(engine: Engine, ids: list[int]) -> dict[int, bytes]:
     return {crime.id: dumps(shapes.crime(crime)) for crime in query.crimes_by_ids(engine, ids)}
 
@@ -136,8 +142,7 @@ def street_crimes_json(engine: Engine, category_slug: str, params: Mapping[str, 
     def build() -> bytes:
         when = month(engine, raw_date)
         ids = query.street_crime_ids(engine, area, when, slug)
-        if len(ids) > MAX_SEARCH_CRIMES:
-            raise PoliceApiError(503, f"the area holds {len(ids)} crimes, over the limit of {MAX_SEARCH_CRIMES}; search a smaller area")
+        _refuse_over_limit(len(ids), "crimes")
         return _crimes_array(engine, version, ids)
 
     return cache_for(engine).response(version, ("crimes-street", slug, area, raw_date), build)
@@ -172,8 +177,6 @@ def crimes_at_location_json(engine: Engine, params: Mapping[str, str]) -> bytes:
 
 
 def _known_force(engine: Engine, force_code: str):
-    from watchhouse import areas
-
     area = areas.get_area(engine, force_code)
     if area is not None and area.level == areas.FORCE:
         return area
@@ -217,8 +220,7 @@ def outcomes_at_location_json(engine: Engine, params: Mapping[str, str]) -> byte
     else:
         area = search_area(params)
         ids = query.street_crime_ids(engine, area, when)
-        if len(ids) > MAX_SEARCH_CRIMES:
-            raise PoliceApiError(503, f"the area holds {len(ids)} crimes, over the limit of {MAX_SEARCH_CRIMES}")
+        _refuse_over_limit(len(ids), "crimes")
         crimes = query.crimes_by_ids(engine, ids)
     return dumps([shapes.outcome_at_location(c) for c in crimes if c.outcome_category])
 
@@ -242,9 +244,7 @@ def stops_street_json(engine: Engine, params: Mapping[str, str]) -> bytes:
     version = query.data_version(engine)
 
     def build() -> bytes:
-        count = query.count_stops_within(engine, area, when)
-        if count > MAX_SEARCH_CRIMES:
-            raise PoliceApiError(503, f"the area holds {count} stops, over the limit of {MAX_SEARCH_CRIMES}")
+        _refuse_over_limit(query.count_stops_within(engine, area, when), "stops")
         return _stops_json(engine, query.stops_within(engine, area, when))
 
     return cache_for(engine).response(version, ("stops-street", area, when), build)
@@ -300,8 +300,6 @@ def crime_last_updated_json(engine: Engine) -> bytes:
 
 
 def forces_json(engine: Engine) -> bytes:
-    from watchhouse import areas
-
     return dumps([shapes.force_summary(force) for force in areas.forces(engine)])
 
 
@@ -317,15 +315,11 @@ def force_json(engine: Engine, force_code: str) -> bytes:
 
 
 def neighbourhoods_json(engine: Engine, force_code: str) -> bytes:
-    from watchhouse import areas
-
     _force(engine, force_code)
     return dumps([shapes.neighbourhood_summary(n) for n in areas.neighbourhoods(engine, force_code)])
 
 
 def _neighbourhood(engine: Engine, force_code: str, code: str):
-    from watchhouse import areas
-
     force = _force(engine, force_code)
     area = areas.get_area(engine, code)
     if area is None or area.level != areas.NEIGHBOURHOOD or area.force_code != force_code:
@@ -339,15 +333,11 @@ def neighbourhood_json(engine: Engine, force_code: str, code: str) -> bytes:
 
 
 def boundary_json(engine: Engine, force_code: str, code: str) -> bytes:
-    from watchhouse import areas
-
     _neighbourhood(engine, force_code, code)
     return dumps(shapes.boundary(areas.boundary_points(engine, code)))
 
 
 def locate_neighbourhood_json(engine: Engine, params: Mapping[str, str]) -> bytes:
-    from watchhouse import areas
-
     raw = params.get("q")
     if not raw:
         raise PoliceApiError(400, "missing parameter q=lat,lng")
