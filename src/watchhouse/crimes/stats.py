@@ -93,10 +93,15 @@ def months_with_crimes(engine: Engine, force_code: str | None = None) -> list[st
 
 
 def forces_in_month(engine: Engine, month: str) -> list[str]:
-    """Forces that published street crimes for ``month``."""
-    query = sa.select(crimes.c.force_code).distinct().where(crimes.c.month == check_month(month))
-    with engine.connect() as connection:
-        return sorted(connection.execute(query).scalars())
+    """Forces that published street crimes for ``month`` (kept until the data changes: it
+    reads the whole month, and every map page asks)."""
+    statement = sa.select(crimes.c.force_code).distinct().where(crimes.c.month == check_month(month))
+
+    def load() -> tuple[str, ...]:
+        with engine.connect() as connection:
+            return tuple(sorted(connection.execute(statement).scalars()))
+
+    return list(_cached(engine, ("forces", month), load))
 
 
 def counts_by_lsoa_category(
