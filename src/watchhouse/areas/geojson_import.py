@@ -31,7 +31,7 @@ WGS84_CRS_NAMES = {"urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:OGC::CRS84"
 GB_BOUNDS = (-9.0, 49.0, 2.5, 61.5)
 # An LSOA whose centre falls outside every imported polygon (a gap between two of them, or
 # just beyond the edge) joins the nearest neighbourhood within this distance.
-NEAREST_NEIGHBOURHOOD_METRES = 2_000.0
+NEAREST_NEIGHBOURHOOD_METRES = 500.0
 MAX_REPORTED_PROBLEMS = 20
 
 

@@ -101,11 +101,13 @@ def lsoa_codes_in(engine: Engine, area_code: str) -> list[str]:
         elif area.level == NEIGHBOURHOOD:
             query = sa.select(areas.c.code).where(areas.c.level == LSOA, areas.c.parent_code == area.code)
         elif area.level == DISTRICT:
+            # Through its neighbourhoods, plus any LSOA an import left directly under the district.
             neighbourhood_codes = sa.select(areas.c.code).where(
                 areas.c.level == NEIGHBOURHOOD, areas.c.parent_code == area.code
             )
             query = sa.select(areas.c.code).where(
-                areas.c.level == LSOA, areas.c.parent_code.in_(neighbourhood_codes)
+                areas.c.level == LSOA,
+                sa.or_(areas.c.parent_code.in_(neighbourhood_codes), areas.c.parent_code == area.code),
             )
         else:
             raise AreasError(f"area {area.code} has unknown level {area.level!r}")
