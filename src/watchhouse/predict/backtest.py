@@ -18,7 +18,7 @@ from watchhouse.predict.events import Events, datetime_from_days
 from watchhouse.predict.forecast import ForecastError, forecast_from_history
 from watchhouse.predict.grid import Grid, build_grid
 from watchhouse.predict.harm import harm_weights
-from watchhouse.predict.history import History, build_history
+from watchhouse.predict.history import build_history
 from watchhouse.predict.methods import METHODS, get_method
 
 DEFAULT_COVERAGES = (0.01, 0.05, 0.1)
