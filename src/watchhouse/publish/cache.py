@@ -30,12 +30,17 @@ class VersionedCache:
         self.hits = 0
         self.misses = 0
 
-    def _align(self, version: int) -> None:
+    def _align(self, version: int) -> bool:
+        """Move to ``version``; False when it is older than the one held (a request that read
+        the version just before a load committed), which must neither read nor fill the cache."""
+        if self.version is not None and version < self.version:
+            return False
         if version != self.version:
             self.version = version
             self.responses.clear()
             self.response_bytes = 0
             self.fragments.clear()
+        return True
 
     def response(self, version: int, key: Hashable, build: Callable[[], bytes]) -> bytes:
         """The cached response for ``key`` at ``version``, building (and keeping) it when absent.
@@ -44,7 +49,8 @@ class VersionedCache:
         harmless and keeps a slow build from blocking every other request.
         """
         with self.lock:
-            self._align(version)
+            if not self._align(version):
+                return build()
             body = self.responses.get(key)
             if body is not None:
                 self.responses.move_to_end(key)
@@ -66,7 +72,9 @@ class VersionedCache:
     ) -> list[bytes]:
         """Each id's serialised object, building only those not yet cached at ``version``."""
         with self.lock:
-            self._align(version)
+            if not self._align(version):
+                built = build(list(ids))
+                return [built[i] for i in ids if i in built]
             known = self.fragments
             missing = [i for i in ids if i not in known]
             found = {i: known[i] for i in ids if i in known}
