@@ -94,7 +94,7 @@ def test_unknown_force_is_refused(engine):
 
 def test_bad_population_value_names_file_line_and_field(engine, tmp_path):
     bad = tmp_path / "population.csv"
-    bad.write_text('LSOA Code,Persons\nE01011365,"1,2x3"\n')
+    bad.write_text('LSOA Code,Persons\nE01033008,"1,2x3"\n')
     with pytest.raises(areas.AreasError, match=r"population.csv: line 2: field 'Persons': '1,2x3'"):
         load(engine, forces={"west-yorkshire"}, population_path=bad)
     assert areas.forces(engine) == []
@@ -102,7 +102,7 @@ def test_bad_population_value_names_file_line_and_field(engine, tmp_path):
 
 def test_lookup_without_a_required_column_is_refused(engine, tmp_path):
     bad = tmp_path / "lookup.csv"
-    bad.write_text("LSOA Code,LSOA Name\nE01011365,Leeds 011A\n")
+    bad.write_text("LSOA Code,LSOA Name\nE01033008,Leeds 111A\n")
     with pytest.raises(areas.AreasError, match="line 1: missing column.*MSOA Code"):
         load(engine, lookup_path=bad)
 
@@ -111,7 +111,7 @@ def test_lookup_force_spelling_unknown_names_line(engine, tmp_path):
     bad = tmp_path / "lookup.csv"
     bad.write_text(
         "Local authority code,Local authority name,MSOA Code,MSOA Name,LSOA Code,LSOA Name,Police_force\n"
-        "E08000035,Leeds,E02002330,Leeds 001,E01011365,Leeds 001A,West Yorkshire\n"
+        "E08000035,Leeds,E02006875,Leeds 111,E01033008,Leeds 111A,West Yorkshire\n"
         "E08000035,Leeds,E02002330,Leeds 001,E01011366,Leeds 001B,Gotham City\n"
     )
     with pytest.raises(areas.AreasError, match="lookup.csv: line 3: field 'Police_force': unknown police force 'Gotham City'"):

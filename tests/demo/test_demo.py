@@ -55,3 +55,28 @@ def test_an_unusable_database_url_is_a_clear_error(url, monkeypatch):
         result = runner.invoke(app, command)
         assert result.exit_code == 1
         assert "cannot open database" in result.output
+
+
+def test_a_force_whose_crimes_fall_outside_its_lsoas_gets_no_boundaries_but_the_build_finishes(engine, monkeypatch):
+    from types import SimpleNamespace
+
+    import sqlalchemy as sa
+
+    from watchhouse import demo
+    from watchhouse.crimes.tables import crimes
+
+    def ingest_elsewhere(engine, paths, progress=False):
+        # Durham crimes placed in Leeds 111A: Durham has LSOAs, but none with crimes.
+        with engine.begin() as connection:
+            connection.execute(sa.insert(crimes), [
+                {"crime_key": f"k{i}", "month": "2018-07", "force_code": "durham", "latitude": 53.79 + i / 1000,
+                 "longitude": -1.54, "lsoa_code": "E01033008", "crime_type": "Burglary", "category": "burglary"}
+                for i in range(3)
+            ])  # fmt: skip
+        return SimpleNamespace(total=SimpleNamespace(read=3, loaded=3, updated=0, unchanged=0, quarantined=0))
+
+    monkeypatch.setattr("watchhouse.ingest.police_uk.ingest_paths", ingest_elsewhere)
+    built = demo.build(engine)
+    assert built.boundaries == {}
+    assert "no located crimes in its LSOAs" in built.boundaries_failed["durham"]
+    assert built.forces == 39 and built.crimes_loaded == 3

@@ -24,6 +24,7 @@ class DemoBuild:
     crimes_quarantined: int = 0
     boundaries: dict[str, int] = field(default_factory=dict)  # force -> areas with a polygon
     boundaries_skipped: list[str] = field(default_factory=list)  # forces whose boundaries were up to date
+    boundaries_failed: dict[str, str] = field(default_factory=dict)  # force -> why no boundaries
     seconds: dict[str, float] = field(default_factory=dict)  # step -> wall time
 
 
@@ -66,6 +67,10 @@ def build(engine: Engine, *, progress: bool = False, say: Callable[[str], None] 
             result.boundaries_skipped.append(force_code)
             continue
         say(f"deriving approximate boundaries for {force_code}")
-        result.boundaries[force_code] = areas.derive_approximate_boundaries(engine, force_code)
+        try:
+            result.boundaries[force_code] = areas.derive_approximate_boundaries(engine, force_code)
+        except areas.AreasError as error:
+            # One force's crimes falling outside its own LSOAs must not stop the others' maps.
+            result.boundaries_failed[force_code] = str(error)
     result.seconds["boundaries"] = time.perf_counter() - started
     return result

@@ -78,6 +78,8 @@ def demo(
         console.print(f"  boundaries: {count:,} approximate polygons for {force_code} (derived from crime map points)")
     for force_code in built.boundaries_skipped:
         console.print(f"  boundaries: {force_code} up to date")
+    for force_code, reason in built.boundaries_failed.items():
+        console.print(f"  [yellow]boundaries: none for {force_code}:[/] {reason}", highlight=False)
     console.print(f"  {SAMPLE_FORCE}: {len(neighbourhoods(engine, SAMPLE_FORCE))} neighbourhoods")
     console.print(f"  [dim]{ATTRIBUTION}[/]")
     url = f"http://{host}:{port}/"
