@@ -25,7 +25,7 @@ rate per area, indicator and period: with 50 areas and 4 indicators at alpha = 0
 about 2 false flags a period. ``backtest_false_alarms`` measures the real rate by applying
 the test to every past period of a history. Measured at alpha = 0.01 with a 26-week baseline
 (bench/patrols_tension_calibration.py): 0.2-0.4% on Poisson series (conservative), 0.9-1.0% on
-negative-binomial series with overdispersion 2, 1.2-1.7% with overdispersion 4, and 0.7-0.8%
+negative-binomial series with overdispersion 2, 1.2-1.7% with overdispersion 4, and 0.65-1.0%
 on three years of the synthetic city's weekly counts; a plain Poisson test on the same series
 gives 2-9 times as many false alarms. Power at overdispersion 1.5 and a mean of 10 a week:
 13% for a 1.5-fold rise, 42% for 2-fold, 91% for 3-fold.
@@ -35,7 +35,8 @@ crimes in the period) the count of such crimes k out of the period's crimes m is
 with the pooled baseline share p by a beta-binomial exceedance test whose intra-period
 correlation rho is estimated by moments from the baseline periods (rho = 0: binomial), again
 averaged over the sampling distribution of the dispersion. Measured at alpha = 0.01: 0.05-0.15%
-false alarms on binomial series, 0.5-1.1% on beta-binomial series with rho = 0.05.
+false alarms on binomial series, 0.5-1.1% on beta-binomial series with rho = 0.05 (0.1-0.4% and
+0.9-1.0% with 60 series).
 
 A series whose baseline has fewer than ``min_baseline_periods`` periods is not tested and is
 never flagged; the indicator says so. The bundled police.uk sample (three Julys) is such a
