@@ -34,9 +34,8 @@ For the share indicator (repeat locations: the share of crimes at map points wit
 crimes in the period) the count of such crimes k out of the period's crimes m is compared
 with the pooled baseline share p by a beta-binomial exceedance test whose intra-period
 correlation rho is estimated by moments from the baseline periods (rho = 0: binomial), again
-averaged over the sampling distribution of the dispersion. Measured at alpha = 0.01: 0.05-0.15%
-false alarms on binomial series, 0.5-1.1% on beta-binomial series with rho = 0.05 (0.1-0.4% and
-0.9-1.0% with 60 series).
+averaged over the sampling distribution of the dispersion. Measured at alpha = 0.01: 0.05-0.4%
+false alarms on binomial series, 0.5-1.1% on beta-binomial series with rho = 0.05.
 
 A series whose baseline has fewer than ``min_baseline_periods`` periods is not tested and is
 never flagged; the indicator says so. The bundled police.uk sample (three Julys) is such a
