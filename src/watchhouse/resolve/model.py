@@ -213,6 +213,8 @@ def build_blocking_rules(features: set[str], identifiers: list[str], link_only: 
         ("family_name", "postcode"),         # given names written differently at one address
         ("postcode", "dob_year"),
         ("address", "dob_year"),
+        ("family_name", "address"),          # typos in both given name and date of birth
+        ("family_name", "dob_month", "dob_day"),  # a mistyped birth year after a move
     ]
     rules: list[str] = []
     for columns in candidates:
@@ -349,7 +351,7 @@ class LinkModel:
         frame = self.records.frame.iloc[groups.index.to_numpy()].copy()  # uid is the row position
         frame["score_group"] = groups.to_numpy()
         db_api = self.linker._db_api
-        table = db_api.register(frame, table_name=f"__wh_groups_{uuid.uuid4().hex}")
+        table = db_api.register(backend_table(db_api, frame), table_name=f"__wh_groups_{uuid.uuid4().hex}")
         try:
             predictions = self.linker.inference.predict_within(
                 table, link_type="dedupe_only",
@@ -366,8 +368,29 @@ def _duckdb_api():
     return DuckDBAPI()
 
 
+def backend_table(db_api: Any, frame: pd.DataFrame) -> Any:
+    """The frame in a form the backend can register: DuckDB reads pandas; Spark needs a schema,
+    because a column with no values at all (a field the files lack) has no type to infer."""
+    if db_api.sql_dialect.sql_dialect_str != "spark":
+        return frame
+    from pyspark.sql import types
+
+    fields = []
+    plain = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        if column in ("uid", "source"):
+            kind, values = types.LongType(), frame[column].astype("int64")
+        elif str(frame[column].dtype) in ("Int64", "float64", "int64"):
+            kind, values = types.DoubleType(), frame[column].astype("float64")
+        else:
+            kind, values = types.StringType(), frame[column].astype(object).where(frame[column].notna(), None)
+        fields.append(types.StructField(column, kind, True))
+        plain[column] = values
+    return db_api.spark.createDataFrame(plain, schema=types.StructType(fields))
+
+
 def register_records(db_api: Any, records: PreparedRecords) -> Any:
-    return db_api.register(records.frame, table_name=f"__wh_records_{uuid.uuid4().hex}")
+    return db_api.register(backend_table(db_api, records.frame), table_name=f"__wh_records_{uuid.uuid4().hex}")
 
 
 def make_linker(records: PreparedRecords, settings: dict[str, Any] | Any, db_api: Any = None) -> tuple[Any, Any]:
@@ -414,7 +437,7 @@ def train_model(records: PreparedRecords, *, link_only: bool = False, threshold:
         except ValueError as error:  # the rules found more pairs than the recall allows
             model.notes.append(f"prior left at default: {error}")
     step("estimating u by random sampling")
-    pairs = u_pairs or min(max(n * 100, 5e5), 1e7)
+    pairs = u_pairs or min(max(n * 100, 5e5), 5e6)
     linker.training.estimate_u_using_random_sampling(max_pairs=pairs, seed=seed)
     em_pairs = 2e6 if n > 200_000 else None
     for rule in training_rules(features, records.identifiers):

@@ -16,7 +16,6 @@ import random
 import string
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from typing import Any
 
 # Diminutives as they turn up in police and council records. Kept apart from the linkage
 # engine's own table so the benchmark does not grade the engine on its own answer key;
@@ -91,15 +90,6 @@ class SourceRecord:
     ni_number: str | None
     pnc_id: str | None
     corruptions: tuple[str, ...] = ()
-
-    def as_row(self) -> dict[str, Any]:
-        """A flat CSV row (dates as DD/MM/YYYY, the UK habit)."""
-        return {
-            "record_id": self.record_id, "forename": self.given_name or "", "surname": self.family_name or "",
-            "dob": self.date_of_birth.strftime("%d/%m/%Y") if self.date_of_birth else "",
-            "address": self.address or "", "town": self.locality or "", "postcode": self.postcode or "",
-            "sex": self.sex or "", "ni_number": self.ni_number or "", "pnc_id": self.pnc_id or "",
-        }
 
 
 @dataclass(frozen=True)
@@ -394,12 +384,24 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 
 def records_table(records: list[SourceRecord]):
-    """Source records as a pandas DataFrame of CSV-ready strings, plus the truth column ``person_id``."""
+    """Source records as a pandas DataFrame of CSV-ready strings (dates DD/MM/YYYY, the UK habit),
+    plus the truth column ``person_id``; ``RECORDS_MAPPING`` maps it for ``watchhouse resolve``."""
     import pandas as pd
 
-    frame = pd.DataFrame([record.as_row() for record in records])
-    frame["person_id"] = [record.person_id for record in records]
-    return frame
+    columns = {
+        "record_id": [r.record_id for r in records],
+        "forename": [r.given_name or "" for r in records],
+        "surname": [r.family_name or "" for r in records],
+        "dob": [r.date_of_birth.strftime("%d/%m/%Y") if r.date_of_birth else "" for r in records],
+        "address": [r.address or "" for r in records],
+        "town": [r.locality or "" for r in records],
+        "postcode": [r.postcode or "" for r in records],
+        "sex": [r.sex or "" for r in records],
+        "ni_number": [r.ni_number or "" for r in records],
+        "pnc_id": [r.pnc_id or "" for r in records],
+        "person_id": [r.person_id for r in records],
+    }
+    return pd.DataFrame(columns)
 
 
 RECORDS_MAPPING = {
