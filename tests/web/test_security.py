@@ -61,3 +61,12 @@ def test_errors_reveal_nothing_internal():
     page = client.get("/boom-page")
     assert page.status_code == 500 and page.headers["content-type"].startswith("text/html")
     assert "secret" not in page.text
+
+
+def test_hashed_static_files_are_cached_for_good(tmp_path):
+    from watchhouse.web.app import create_app
+
+    client = TestClient(create_app(f"sqlite:///{tmp_path / 'w.db'}"))
+    assert "immutable" in client.get("/static/css/people.css?v=abc").headers["cache-control"]
+    assert client.get("/static/css/people.css").headers["cache-control"] == "no-cache"
+    assert client.get("/favicon.ico").status_code == 204

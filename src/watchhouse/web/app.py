@@ -10,7 +10,7 @@ import importlib
 import pkgutil
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
 from fastapi.staticfiles import StaticFiles
 
 import watchhouse
@@ -19,7 +19,22 @@ from watchhouse.web import routes
 from watchhouse.web.security import HardeningMiddleware
 
 STATIC_DIR = Path(__file__).parent / "static"
+
+
+class HashedStaticFiles(StaticFiles):
+    """Static files. URLs made by ``static_url`` carry a content hash (``?v=``), so those
+    responses may be cached for a year; anything else is revalidated."""
+
+    async def get_response(self, path, scope):
+        response = await super().get_response(path, scope)
+        hashed = b"v=" in scope.get("query_string", b"")
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable" if hashed else "no-cache"
+        return response
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+def _no_favicon() -> Response:
+    return Response(status_code=204)
 
 
 def create_app(database_url: str | None = None, *, migrate: bool = True) -> FastAPI:
@@ -35,7 +50,8 @@ def create_app(database_url: str | None = None, *, migrate: bool = True) -> Fast
         redoc_url=None,
     )
     app.state.engine = engine
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", HashedStaticFiles(directory=STATIC_DIR), name="static")
+    app.add_api_route("/favicon.ico", _no_favicon, include_in_schema=False)
     for module in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
         router_module = importlib.import_module(f"watchhouse.web.routes.{module.name}")
         if hasattr(router_module, "install"):
