@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from pathlib import Path
 
 import typer
 
@@ -35,16 +36,11 @@ def version() -> None:
 
 
 def _register_capabilities() -> None:
+    root = Path(watchhouse.__file__).parent
     for module in sorted(pkgutil.iter_modules(watchhouse.__path__), key=lambda m: m.name):
-        if not module.ispkg:
-            continue
-        try:
-            commands = importlib.import_module(f"watchhouse.{module.name}.cli")
-        except ModuleNotFoundError as error:
-            if error.name != f"watchhouse.{module.name}.cli":
-                raise
-            continue
-        commands.register(app)
+        # Look for the file first: importing a package without commands would only cost start-up time.
+        if module.ispkg and (root / module.name / "cli.py").exists():
+            importlib.import_module(f"watchhouse.{module.name}.cli").register(app)
 
 
 _register_capabilities()

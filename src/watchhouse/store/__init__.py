@@ -11,6 +11,13 @@ from watchhouse.store.engine import (
     reset_engines,
     transaction,
 )
-from watchhouse.store.migrate import upgrade
+
+
+def upgrade(engine) -> None:
+    """Bring the database up to date (Alembic is imported only when a migration runs)."""
+    from watchhouse.store.migrate import upgrade as run_migrations
+
+    run_migrations(engine)
+
 
 __all__ = ["dialect_name", "get_engine", "metadata", "reset_engines", "transaction", "upgrade"]

@@ -21,9 +21,16 @@ from watchhouse.domain.roles import Role
 from watchhouse.users.tables import users, web_sessions
 
 _hasher = PasswordHasher()
-# Verifying against this when the user does not exist keeps the timing of "no such user" and
-# "wrong password" alike, so login cannot be used to discover account names.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_dummy_hash: str | None = None
+
+
+def _dummy() -> str:
+    """Verifying against this when the user does not exist keeps the timing of "no such user"
+    and "wrong password" alike, so login cannot be used to discover account names."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hash
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,62}")
 MIN_PASSWORD_LENGTH = 12
 
@@ -238,13 +245,13 @@ def _attempt_login(connection: Connection, username: str, password: str, client:
     now = _now()
     row = _get(connection, username)
     if row is None:
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy(), password)
         audit.record(connection, actor=username or "anonymous", action="login-failed", client=client,
                      detail={"reason": "unknown user"})
         return None, "incorrect user name or password"
     locked_until = _aware(row.locked_until)
     if row.disabled or row.password_hash is None or (locked_until is not None and locked_until > now):
-        _verify(_DUMMY_HASH, password)
+        _verify(_dummy(), password)
         reason = "disabled" if row.disabled else "no password" if row.password_hash is None else "locked"
         audit.record(connection, actor=username, action="login-failed", record_ids=[f"user:{username}"],
                      client=client, detail={"reason": reason})
