@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("link")
+    def link_command(
+        db: str = typer.Option(None, "--db", help="Database URL (default: WATCHHOUSE_DATABASE_URL)."),
+        threshold: float = typer.Option(0.5, "--threshold", min=0.01, max=0.99, help="Match probability for a link."),
+    ) -> None:
+        """Link every person record into master persons (record linkage), then refresh search."""
+        from rich.console import Console
+
+        from watchhouse.people.linking import link_people
+        from watchhouse.store import get_engine, upgrade
+
+        console = Console(stderr=True)
+        engine = get_engine(db)
+        upgrade(engine)
+        with console.status("linking") as status:
+            summary = link_people(engine, threshold=threshold, progress=lambda m: status.update(m))
+        typer.echo(f"{summary.records:,} person records -> {summary.masters:,} people "
+                   f"({summary.linked_records:,} records joined to another; largest person has "
+                   f"{summary.largest_master} records) in {summary.seconds} s")
