@@ -61,3 +61,12 @@ def test_a_file_with_no_identifying_values_is_refused():
                         "dob": ["", "", ""], "pc": ["LS1 4AP"] * 3, "pnc": ["", "", ""]})
     with pytest.raises(UnusableFileError, match="refusing to link"):
         prepare_frame(raw, MAPPING, name="empty.csv")
+
+
+def test_full_name_is_split_when_given_and_family_are_not_mapped():
+    mapping = parse_mapping({"id": "id", "fields": {"full_name": "name", "postcode": "pc"}})
+    raw = pd.DataFrame({"id": ["1", "2"], "name": ["SMITH, John Paul", "Mary O'Brien"], "pc": ["LS1 4AP"] * 2})
+    frame = prepare_frame(raw, mapping).frame
+    assert list(frame["given_name"]) == ["john", "mary"]
+    assert list(frame["family_name"]) == ["smith", "obrien"]
+    assert frame["given_middle"][0] == "paul"

@@ -456,7 +456,3 @@ def load_model(path: str | Path, records: PreparedRecords, *, link_only: bool = 
     return LinkModel(linker=linker, records=records, link_only=link_only, threshold=threshold, table=table,
                      households=household_share(records.frame) >= HOUSEHOLD_SHARE)
 
-
-def probability_to_weight(probability: float) -> float:
-    probability = min(max(probability, 1e-12), 1 - 1e-12)
-    return math.log2(probability / (1 - probability))

@@ -328,6 +328,8 @@ def _corrupt(rng: random.Random, person: TruePerson, profile: CorruptionProfile,
                     if field_name == "month" else born.replace(year=born.year + rng.choice([-1, 1, -10, 10])))
         except ValueError:
             pass
+        if born > date.today():  # a typo never puts a birth in the future
+            born -= timedelta(days=3653)
         kinds.append("dob_typo")
     if len(person.addresses) > 1 and hit("moved"):
         address, kinds = person.addresses[0], [*kinds, "moved"]
