@@ -268,3 +268,11 @@ def patrols_map(request: Request, session: Session):
     _, _, result = _plan(request.query_params, data)
     collection = result.plan.to_geojson(include_unvisited=False)
     return JSONResponse(collection, headers={"Cache-Control": "private, max-age=300"})
+
+
+@router.get("/predict/map/neighbourhoods.geojson", include_in_schema=False)
+def neighbourhoods_map(session: Session):
+    """The neighbourhood polygons every prediction page uses, drawn under the cells."""
+    data = _data()
+    return Response(data.neighbourhoods_path.read_bytes(), media_type="application/geo+json",
+                    headers={"Cache-Control": "private, max-age=300"})

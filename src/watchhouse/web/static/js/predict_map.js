@@ -72,7 +72,30 @@
     });
   }
 
+  function drawAreas() {
+    // Neighbourhood outlines with their names: the only context when there are no map tiles.
+    if (!settings.areasUrl) { return; }
+    fetch(settings.areasUrl, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (areas) {
+        if (!areas) { return; }
+        var outlines = L.geoJSON(areas, {
+          interactive: false,
+          style: function () { return { color: "#4a535e", weight: 1, fill: false, dashArray: "4 4" }; },
+          onEachFeature: function (f, layer) {
+            var name = (f.properties && f.properties.name) || "";
+            L.tooltip({ permanent: true, direction: "center", className: "predict-area-label", interactive: false })
+              .setLatLng(layer.getBounds().getCenter()).setContent(escapeText(name)).addTo(map);
+          }
+        });
+        outlines.addTo(map);
+        outlines.bringToBack();
+      })
+      .catch(function () { /* outlines are context only; the cells still show */ });
+  }
+
   say("Loading the map…");
+  drawAreas();
   fetch(settings.geojsonUrl, { credentials: "same-origin", headers: { Accept: "application/geo+json, application/json" } })
     .then(function (response) {
       return response.json().then(function (body) {
