@@ -24,6 +24,7 @@ from watchhouse.publish.cache import cache_for
 
 MAX_SEARCH_CRIMES = 10_000
 MAX_GET_URL_LENGTH = 4094
+MAX_LOCATION_ID = 2**31 - 1
 STOP_STREET_SNAP_M = 500.0
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -153,9 +154,11 @@ def _location_id(engine: Engine, params: Mapping[str, str]) -> int | None:
     raw = params.get("location_id")
     if raw is not None and raw.strip():
         try:
-            return int(raw)
+            location_id = int(raw)
         except ValueError:
             raise PoliceApiError(400, f"parameter location_id={raw!r} is not an integer") from None
+        # Ids are positive 32-bit integers; a larger one names no location (and overflows the database).
+        return location_id if 1 <= location_id <= MAX_LOCATION_ID else None
     if params.get("lat") is None and params.get("lng") is None:
         raise PoliceApiError(400, "give location_id, or lat and lng")
     lat, lng = point(params)

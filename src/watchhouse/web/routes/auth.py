@@ -86,7 +86,7 @@ def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()
     return Token(access_token=access_token, expires_in=lifetime)
 
 
-@router.get("/v1/me", response_model=Me, tags=["auth"])
+@router.get("/v1/me", response_model=Me, tags=["auth"], responses={401: {"description": "Not authenticated"}})
 def me(user: Annotated[User, Depends(api_user)]):
     """Who the bearer token stands for: role, clearance and caveats held."""
     return Me(username=user.username, role=user.role.value, clearance=user.clearance.slug,

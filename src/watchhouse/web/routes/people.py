@@ -96,6 +96,7 @@ PersonId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 @router.get("/v1/people/{person_id}", tags=["people"], responses={400: {"description": "No stated purpose"},
                                                                   401: {"description": "Not authenticated"},
+                                                                  403: {"description": "Role may not view people"},
                                                                   404: {"description": "No such person available to you"}})
 def person_api(request: Request, user: Annotated[User, Depends(api_user)], person_id: PersonId, purpose: Purpose = None):
     """One person: every visible source record and where each value came from, conflicts side by
