@@ -14,6 +14,7 @@ at the same map point stay two crimes, and loading the same file again finds bot
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,13 +22,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from watchhouse.crimes.categories import category_slug
 from watchhouse.crimes.tables import crimes, map_points, outcomes, stops
 
-# Bound parameters per IN (...) query: well under SQLite's limit, large enough to be cheap.
-_KEY_CHUNK = 900
 
 
 @dataclass
@@ -57,11 +55,6 @@ def _content_keys(rows: Iterable[Sequence[object]]) -> Iterator[str]:
         occurrence = seen.get(fields, 0)
         seen[fields] = occurrence + 1
         yield content_key(fields, occurrence)
-
-
-def _chunks(items: Sequence, size: int = _KEY_CHUNK) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def insert_rows(connection: Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
@@ -129,24 +122,34 @@ def _insert_triggers_run_once(connection: Connection, table_name: str) -> Iterat
         connection.exec_driver_sql(sql)
 
 
-def _key_filter(connection: Connection, key_column: sa.Column) -> tuple[sa.ColumnElement[bool], int]:
-    """A ``key_column`` in :keys condition and how many keys to bind at once."""
+def _rows_for_keys(connection: Connection, key_column: sa.Column, columns: Sequence[sa.Column], keys: Sequence[str], order_by: str = "") -> sa.CursorResult:
+    """(key, *columns) of the rows whose ``key_column`` is one of ``keys``, in one statement.
+
+    The statement runs at driver level with the whole key list as one parameter (a JSON array
+    on SQLite, an array on PostgreSQL): per-chunk statements and SQLAlchemy's row processing
+    cost more than the index lookups themselves.
+    """
+    names = ", ".join(column.name for column in (key_column, *columns))
+    sql = f"SELECT {names} FROM {key_column.table.name} WHERE {key_column.name} {_IN_KEYS[connection.dialect.name]}"
+    parameter = json.dumps(list(keys)) if connection.dialect.name == "sqlite" else list(keys)
+    return connection.exec_driver_sql(sql + (f" ORDER BY {order_by}" if order_by else ""), (parameter,))
+
+
+def _driver_rows(connection: Connection, sql: str, parameters: tuple) -> list[tuple]:
+    """All rows of ``sql`` (with ? placeholders) run by the driver, without SQLAlchemy's row processing."""
     if connection.dialect.name == "postgresql":
-        # One array parameter: PostgreSQL plans a long IN (...) list slowly, = ANY(array) quickly.
-        return key_column == sa.any_(sa.bindparam("keys", type_=ARRAY(sa.String))), 50_000
-    return key_column.in_(sa.bindparam("keys", expanding=True)), _KEY_CHUNK
+        sql = sql.replace("?", "%s")
+    return connection.exec_driver_sql(sql, parameters).fetchall()
+
+
+_IN_KEYS = {"sqlite": "IN (SELECT value FROM json_each(?))", "postgresql": "= ANY(%s)"}
 
 
 def _existing(connection: Connection, key_column: sa.Column, columns: Sequence[sa.Column], keys: Sequence[str]) -> dict:
     """Rows already stored for ``keys``, as {key: tuple(columns)}."""
-    found: dict = {}
-    condition, size = _key_filter(connection, key_column)
-    statement = sa.select(key_column, *columns).where(condition)
-    for chunk in _chunks(list(keys), size):
-        for row in connection.execute(statement, {"keys": list(chunk)}):
-            found[row[0]] = tuple(row[1:])
-    return found
-
+    if not keys:
+        return {}
+    return {row[0]: tuple(row[1:]) for row in _rows_for_keys(connection, key_column, columns, keys)}
 
 # ---------------------------------------------------------------------------------------- map points
 
@@ -162,22 +165,24 @@ def resolve_map_points(connection: Connection, points: Iterable[tuple[float, flo
     latitudes = [point[0] for point in wanted]
     longitudes = [point[1] for point in wanted]
     # One range scan over the (latitude, longitude) index instead of a lookup per point.
-    in_box = sa.select(map_points.c.latitude, map_points.c.longitude, map_points.c.name, map_points.c.id).where(
-        map_points.c.latitude.between(min(latitudes), max(latitudes)),
-        map_points.c.longitude.between(min(longitudes), max(longitudes)),
+    in_box = (
+        "SELECT latitude, longitude, name, id FROM map_points "
+        "WHERE latitude BETWEEN ? AND ? AND longitude BETWEEN ? AND ?"
     )
+    box = (min(latitudes), max(latitudes), min(longitudes), max(longitudes))
 
-    def stored(query: sa.Select) -> dict[tuple[float, float, str], int]:
-        return {(lat, lng, name): point_id for lat, lng, name, point_id in connection.execute(query) if (lat, lng, name) in wanted}
+    def stored(sql: str, parameters: tuple) -> dict[tuple[float, float, str], int]:
+        rows = _driver_rows(connection, sql, parameters)
+        return {(lat, lng, name): point_id for lat, lng, name, point_id in rows if (lat, lng, name) in wanted}
 
-    ids = stored(in_box)
+    ids = stored(in_box, box)
     missing = sorted(wanted.difference(ids))
     if missing:
-        last_id = connection.execute(sa.select(sa.func.coalesce(sa.func.max(map_points.c.id), 0))).scalar_one()
+        last_id = _driver_rows(connection, "SELECT coalesce(max(id), 0) FROM map_points", ())[0][0]
         insert_rows(connection, map_points, ("latitude", "longitude", "name"), missing)
-        ids.update(stored(in_box.where(map_points.c.id > last_id)))
+        ids.update(stored(in_box + " AND id > ?", (*box, last_id)))
         if len(ids) < len(wanted):  # ids not handed out in increasing order: read them all again
-            ids = stored(in_box)
+            ids = stored(in_box, box)
     return ids
 
 
@@ -336,17 +341,11 @@ def _latest_outcomes(connection: Connection, crime_keys: Sequence[str]) -> dict[
     """{crime_key: (month, outcome name)} of the latest stored outcome of each crime."""
     if not crime_keys or connection.execute(sa.select(outcomes.c.id).limit(1)).first() is None:
         return {}
-    latest: dict[str, tuple[str, str]] = {}
-    condition, size = _key_filter(connection, outcomes.c.crime_key)
-    statement = (
-        sa.select(outcomes.c.crime_key, outcomes.c.month, outcomes.c.outcome_type)
-        .where(condition)
-        .order_by(outcomes.c.month, outcomes.c.source_line, outcomes.c.id)
+    rows = _rows_for_keys(
+        connection, outcomes.c.crime_key, [outcomes.c.month, outcomes.c.outcome_type], crime_keys, "month, source_line, id"
     )
-    for chunk in _chunks(list(crime_keys), size):
-        for crime_key, month, outcome_type in connection.execute(statement, {"keys": list(chunk)}):
-            latest[crime_key] = (month, outcome_type)
-    return latest
+    # Ordered oldest first, so the last one seen for a crime is its latest.
+    return {crime_key: (month, outcome_type) for crime_key, month, outcome_type in rows}
 
 
 # ---------------------------------------------------------------------------------------- outcomes

@@ -548,21 +548,47 @@ def _load_file(connection: Connection, source: _Source, digest: str, parsed: _Pa
     return report
 
 
-def _ingest_source(engine: Engine, source: _Source) -> FileReport:
+@dataclass
+class _Prepared:
+    data_sha256: str
+    parsed: _Parsed
+
+
+def _prepare(source: _Source) -> _Prepared:
+    """Read, decode, validate and parse one file: everything before the database."""
     try:
         data = source.read()
     except (OSError, zipfile.BadZipFile, RuntimeError) as error:
         raise _Refused(f"cannot be read ({error})") from None
-    parsed = _parse(source, _decode(data))
-    digest = hashlib.sha256(data).hexdigest()
+    return _Prepared(hashlib.sha256(data).hexdigest(), _parse(source, _decode(data)))
+
+
+def _store(engine: Engine, source: _Source, prepared: _Prepared) -> FileReport:
     # Bulk writes go straight to the driver (COPY), so its own errors can arrive unwrapped.
     database_errors = (sa.exc.SQLAlchemyError, engine.dialect.loaded_dbapi.Error)
     try:
         with engine.begin() as connection:
-            return _load_file(connection, source, digest, parsed)
+            return _load_file(connection, source, prepared.data_sha256, prepared.parsed)
     except database_errors as error:
         cause = getattr(error, "orig", None) or error
         raise _Refused(f"the database refused the file, nothing was written ({cause.__class__.__name__}: {cause})") from None
+
+
+def _prepared_ahead(sources: list[_Source]) -> Iterator[tuple[_Source, Callable[[], _Prepared]]]:
+    """Each source with a call giving its prepared rows, the next file being prepared meanwhile.
+
+    Parsing is Python work that holds the GIL; the database driver releases it while SQLite
+    or PostgreSQL write, so one file is parsed while the one before it is being stored.
+    At most two files are held in memory. A refusal surfaces when its file's turn comes.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="police-uk-parse") as parser:
+        upcoming = parser.submit(_prepare, sources[0]) if sources else None
+        for index, source in enumerate(sources):
+            current = upcoming
+            upcoming = parser.submit(_prepare, sources[index + 1]) if index + 1 < len(sources) else None
+            yield source, current.result
 
 
 def _ordered(sources: list[_Source], errors: list[FileError]) -> list[_Source]:
@@ -606,9 +632,9 @@ def ingest_paths(
     report = IngestReport()
     sources = _ordered(_expand(paths, report.errors), report.errors)
     with _progress_bar(progress, sum(source.size for source in sources)) as advance:
-        for source in sources:
+        for source, prepared in _prepared_ahead(sources):
             try:
-                report.files.append(_ingest_source(engine, source))
+                report.files.append(_store(engine, source, prepared()))
             except _Refused as refused:
                 report.errors.append(FileError(source.name, refused.reason, refused.line, refused.field))
             advance(source)
