@@ -12,10 +12,13 @@ runner = CliRunner()
 
 @pytest.mark.slow
 def test_demo_builds_from_the_real_sample_then_rebuilds_idempotently_and_serves(database_url, monkeypatch):
+    monkeypatch.setattr("watchhouse.demo.DEMO_PEOPLE", 150)  # the joined-up records step, kept small here
     built = runner.invoke(app, ["demo", "--db", database_url, "--no-serve", "--port", "8103"])
     assert built.exit_code == 0, built.output
     assert "Demo ready" in built.output
     assert "87,348 read, 87,348 new" in built.output  # all three months, every row
+    assert "synthetic person records from five systems linked into" in built.output
+    assert "analyst" in built.output and "auditor" in built.output  # demo accounts, passwords shown once
 
     engine = get_engine(database_url)
     assert months_with_crimes(engine, "west-yorkshire") == list(sample.SAMPLE_MONTHS)
@@ -32,6 +35,7 @@ def test_demo_builds_from_the_real_sample_then_rebuilds_idempotently_and_serves(
     assert again.exit_code == 0, again.output
     assert "0 new, 0 updated, 87,348 unchanged" in again.output
     assert "west-yorkshire up to date" in again.output
+    assert "demo accounts already exist" in again.output
     assert "Serving on http://127.0.0.1:8103/" in again.output
     assert served["host"] == "127.0.0.1" and served["port"] == 8103
     assert served["app"].state.engine is engine

@@ -81,6 +81,15 @@ def demo(
     for force_code, reason in built.boundaries_failed.items():
         console.print(f"  [yellow]boundaries: none for {force_code}:[/] {reason}", highlight=False)
     console.print(f"  {SAMPLE_FORCE}: {len(neighbourhoods(engine, SAMPLE_FORCE))} neighbourhoods")
+    console.print(f"  joined-up records: {built.person_records:,} synthetic person records from five systems "
+                  f"linked into {built.people:,} people")
+    if built.accounts:
+        console.print("  [bold]demo accounts[/] (passwords shown once; sign in at /login):")
+        for name, password in built.accounts.items():
+            console.print(f"    {name:<11} {password}", highlight=False)
+    else:
+        console.print("  demo accounts already exist (analyst, officer, handler, supervisor, auditor, admin); "
+                      "reset one with: watchhouse users set-password NAME --db URL")
     console.print(f"  [dim]{ATTRIBUTION}[/]")
     url = f"http://{host}:{port}/"
     if not serve_after:
