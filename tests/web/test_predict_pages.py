@@ -161,6 +161,7 @@ def test_patrol_form_then_plan_matches_the_planner(client):
     assert form.status_code == 200 and 'id="plan-form"' in form.text and 'id="harm-optimal"' not in form.text
     response = client.get("/predict/patrols", params=PLAN)
     assert response.status_code == 200
+    assert 'name="hours_per_shift" type="number" min="1" max="12" step="0.5" value="8"' in response.text
     result = pages.page_patrol_plan(pages.ForecastRequest(), 8.0, 6, visit_minutes=15.0,
                                     min_visits_per_neighbourhood=1, max_visits_per_hotspot=None)
     plan = result.plan
@@ -186,6 +187,20 @@ def test_patrol_form_then_plan_matches_the_planner(client):
 def test_patrol_bad_input(client, query, message):
     response = client.get("/predict/patrols", params=query)
     assert response.status_code == 400 and message in _text(response.text)
+
+
+def test_a_missing_events_file_is_named_not_a_crash(client, monkeypatch, tmp_path):
+    monkeypatch.setenv("WATCHHOUSE_PREDICT_EVENTS", str(tmp_path / "gone.csv"))
+    response = client.get("/predict")
+    assert response.status_code == 503 and "WATCHHOUSE_PREDICT_EVENTS" in _text(response.text)
+    assert "gone.csv: no such events file" in _text(response.text)
+
+
+def test_without_an_events_file_the_page_says_the_data_is_synthetic(monkeypatch):
+    monkeypatch.delenv("WATCHHOUSE_PREDICT_EVENTS")
+    data = pages.prediction_data()
+    assert data.synthetic and "no real crime" in data.description
+    assert set(data.proactive_left_out) == {"drugs", "possession-of-weapons"}
 
 
 def test_neighbourhoods_are_the_same_on_every_page(client):
