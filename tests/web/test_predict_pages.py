@@ -105,6 +105,19 @@ def test_forecast_page_shows_the_services_hotspots_and_says_what_it_trains_on(cl
         1 for c in data.events.category if c not in data.proactive_left_out)
 
 
+def test_ranking_by_harm_uses_the_harm_weighted_forecast(client):
+    from watchhouse.predict import forecast_grid
+
+    response = client.get("/predict", params={"rank": "harm", "top": 1})
+    assert response.status_code == 200 and "Expected harm (crime-harm days)" in _text(response.text)
+    data = pages.prediction_data()
+    direct = forecast_grid(data.events, data.as_of, 7, reported_only=True, weight_by_harm=True)
+    page_forecast = pages.page_forecast(pages.ForecastRequest(by_harm=True))
+    assert page_forecast.forecast.scores.sum() == pytest.approx(direct.scores.sum())
+    assert f"{direct.scores.sum():,.0f} harm (crime-harm days) expected" in _text(response.text)
+    assert client.get("/predict/patrols", params={**PLAN, "rank": "harm"}).status_code == 400
+
+
 def test_forecast_map_holds_the_flagged_cells_and_each_neighbourhoods_top(client):
     response = client.get("/predict/map/forecast.geojson", params={"top": 2})
     assert response.status_code == 200
@@ -126,6 +139,7 @@ def test_forecast_map_holds_the_flagged_cells_and_each_neighbourhoods_top(client
     ({"category": "piracy"}, "category 'piracy' is not in the data"),
     ({"category": "drugs"}, "drugs is found by patrolling"),
     ({"top": "99"}, "top must be between 1 and 10"),
+    ({"rank": "fear"}, "rank must be crimes or harm"),
 ])
 def test_forecast_bad_input_is_a_400_naming_the_parameter(client, query, message):
     response = client.get("/predict", params=query)

@@ -44,6 +44,7 @@ class ForecastRequest:
     cell_size: int = 200
     method: str = "auto"
     category: str | None = None
+    by_harm: bool = False  # scores as expected crime harm (weighted events) instead of expected crimes
 
 
 @dataclass(frozen=True)
@@ -295,7 +296,8 @@ def _make_forecast(data: PredictionData, request: ForecastRequest) -> PageForeca
 
     started = time.perf_counter()
     forecast = forecast_grid(data.events, data.as_of, request.horizon_days, cell_size=request.cell_size,
-                             method=request.method, category=request.category, reported_only=True)
+                             method=request.method, category=request.category, reported_only=True,
+                             weight_by_harm=request.by_harm)
     digest = hashlib.sha256(repr((data.version, request)).encode()).hexdigest()[:16]
     path = _write_once(_cache_dir() / f"forecast-{digest}.geojson", forecast.write_geojson)
     # Cells placed exactly as plan_from_forecast places them: from the same file and polygons.
@@ -310,6 +312,8 @@ def page_patrol_plan(request: ForecastRequest, hours_per_shift: float, officers:
     """``plan_from_forecast`` on the page's forecast, harm weighted by the reported events."""
     from watchhouse.patrols.from_forecast import plan_from_forecast
 
+    if request.by_harm:
+        raise ValueError("the patrol plan weights a count forecast by harm itself; give a forecast of crimes")
     data = data or prediction_data()
     forecast = page_forecast(request, data)
     key = ("plan", data.version, data.neighbourhoods_path, request, hours_per_shift, officers, visit_minutes,

@@ -86,7 +86,7 @@ def _data():
         raise PredictProblem(503, f"The prediction data is not usable: {error}") from None
 
 
-def _forecast_request(params, data):
+def _forecast_request(params, data, allow_harm: bool = True):
     from watchhouse.predict import METHODS
     from watchhouse.predict.pages import ForecastRequest
 
@@ -99,15 +99,20 @@ def _forecast_request(params, data):
     if category is not None and category in data.proactive_left_out:
         raise PredictProblem(400, f"{category} is found by patrolling, not reported, and is left out of training; "
                                   "choose a reported category")
+    rank = (params.get("rank") or "crimes").strip()
+    if rank not in ("crimes", "harm") or (rank == "harm" and not allow_harm):
+        choices = "crimes or harm" if allow_harm else "crimes (the plan weights by harm itself)"
+        raise PredictProblem(400, f"rank must be {choices}, got {rank[:20]!r}")
     return ForecastRequest(horizon_days=_integer(params, "horizon_days", HORIZONS, 7),
-                           cell_size=_integer(params, "cell_size", CELL_SIZES, 200), method=method, category=category)
+                           cell_size=_integer(params, "cell_size", CELL_SIZES, 200), method=method, category=category,
+                           by_harm=rank == "harm")
 
 
-def _page_forecast(request_params, data):
+def _page_forecast(request_params, data, allow_harm: bool = True):
     from watchhouse.predict import ForecastError, StudyAreaError
     from watchhouse.predict.pages import page_forecast
 
-    forecast_request = _forecast_request(request_params, data)
+    forecast_request = _forecast_request(request_params, data, allow_harm)
     try:
         return page_forecast(forecast_request, data)
     except (ForecastError, StudyAreaError) as error:
@@ -183,6 +188,8 @@ def _forecast_query(forecast_request) -> str:
               "method": forecast_request.method}
     if forecast_request.category:
         values["category"] = forecast_request.category
+    if forecast_request.by_harm:
+        values["rank"] = "harm"
     return urlencode(values)
 
 
@@ -223,7 +230,7 @@ def _plan(params, data):
     from watchhouse.patrols.inputs import PatrolInputError
     from watchhouse.predict.pages import page_patrol_plan
 
-    forecast = _page_forecast(params, data)
+    forecast = _page_forecast(params, data, allow_harm=False)
     settings = _plan_settings(params)
     try:
         plan = page_patrol_plan(forecast.request, settings["hours_per_shift"], settings["officers"],

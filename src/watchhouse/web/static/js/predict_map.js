@@ -39,7 +39,7 @@
       onEachFeature: function (f, layer) {
         var p = f.properties;
         layer.bindTooltip("Cell " + p.cell_id + " · " + escapeText(p.neighbourhood || "outside") +
-          "<br>" + p.expected.toFixed(2) + " crimes expected · rank " + p.rank);
+          "<br>" + p.expected.toFixed(2) + " " + (settings.unit === "harm" ? "harm" : "crimes") + " expected · rank " + p.rank);
         layer.on("add", function () {
           var path = layer.getElement();
           if (path) { path.setAttribute("data-cell", p.cell_id); path.classList.add("predict-cell"); }
