@@ -61,7 +61,8 @@ def database(environment, tmp_path_factory):
     engine = get_engine(url)
     upgrade(engine)
     with engine.begin() as connection:
-        user = add_user(connection, "ana", role="intelligence-analyst", clearance="OFFICIAL", password="correct horse battery")
+        user = add_user(connection, "ana", role="intelligence-analyst", clearance="OFFICIAL",
+                        password="correct horse battery")
         session_id, _ = open_session(connection, user)
     return url, session_id
 

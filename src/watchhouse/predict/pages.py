@@ -9,7 +9,13 @@ leaves out offences mostly found by patrols (``reported_only``), and the page sa
 
 The patrol and tension services read files, so the events and each forecast are written once
 to a cache directory, keyed by the data version and the parameters; forecasts are kept in
-memory too, since the automatic method takes seconds.
+memory too, since the automatic method takes seconds. ``WATCHHOUSE_PREDICT_NEIGHBOURHOODS`` names a
+GeoJSON of neighbourhood polygons; without it, stand-in areas are drawn from clusters of the events,
+and every page uses the same polygons, so a neighbourhood's name means the same place on each.
+
+Public: ``prediction_data() -> PredictionData``, ``page_forecast(ForecastRequest) -> PageForecast``
+(``top_per_neighbourhood(n)``, ``map_geojson(n)``), ``page_patrol_plan(request, hours_per_shift,
+officers, ...) -> ForecastPlan``, ``page_tension(period, alpha) -> TensionReport``.
 """
 
 from __future__ import annotations
@@ -98,7 +104,8 @@ class PredictionData:
     def events_csv(self) -> Path:
         from watchhouse.predict.synthetic import write_events_csv
 
-        return _write_once(_cache_dir() / f"events-{self.version}.csv", lambda partial: write_events_csv(self.events, partial))
+        return _write_once(_cache_dir() / f"events-{self.version}.csv",
+                           lambda partial: write_events_csv(self.events, partial))
 
 
 @dataclass(frozen=True)
@@ -159,7 +166,8 @@ class PageForecast:
         rank = np.empty(len(self.ranked), dtype=int)
         rank[self.ranked] = np.arange(1, len(self.ranked) + 1)
         flagged = set(self.flagged.tolist())
-        neighbourhood_top = {int(h.cell_id) for hs in self.top_per_neighbourhood(per_neighbourhood).values() for h in hs}
+        tops = self.top_per_neighbourhood(per_neighbourhood).values()
+        neighbourhood_top = {int(h.cell_id) for hotspots in tops for h in hotspots}
         features = []
         for index in sorted(flagged | neighbourhood_top, key=lambda i: rank[i]):
             features.append({
@@ -222,7 +230,8 @@ _report_cache = _Lru(CACHE_SIZE)
 
 
 def _cache_dir() -> Path:
-    path = Path(os.environ.get("WATCHHOUSE_PREDICT_CACHE") or Path(tempfile.gettempdir()) / f"watchhouse-predict-{os.getuid()}")
+    default = Path(tempfile.gettempdir()) / f"watchhouse-predict-{os.getuid()}"
+    path = Path(os.environ.get("WATCHHOUSE_PREDICT_CACHE") or default)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -95,7 +95,8 @@ def _forecast_request(params, data, allow_harm: bool = True):
         raise PredictProblem(400, f"method must be one of {', '.join(sorted(METHODS))}, got {method[:40]!r}")
     category = (params.get("category") or "").strip() or None
     if category is not None and category not in data.categories:
-        raise PredictProblem(400, f"category {category[:60]!r} is not in the data; choose one of {', '.join(data.categories)}")
+        raise PredictProblem(400, f"category {category[:60]!r} is not in the data; "
+                                  f"choose one of {', '.join(data.categories)}")
     if category is not None and category in data.proactive_left_out:
         raise PredictProblem(400, f"{category} is found by patrolling, not reported, and is left out of training; "
                                   "choose a reported category")
@@ -258,7 +259,8 @@ def patrols_page(request: Request, session: Session):
         by_neighbourhood = result.plan.optimal.visits_by_neighbourhood
         naive_by_neighbourhood = result.plan.naive.visits_by_neighbourhood
         query = urlencode({k: v for k, v in params.items() if k in _PLAN_PARAMS})
-        context.update(forecast=forecast, plan=result, settings=settings, map_url=f"/predict/map/patrols.geojson?{query}",
+        context.update(forecast=forecast, plan=result, settings=settings,
+                       map_url=f"/predict/map/patrols.geojson?{query}",
                        neighbourhoods=[(name, by_neighbourhood.get(name, 0), naive_by_neighbourhood.get(name, 0))
                                        for name in result.plan.neighbourhoods],
                        districts=sorted(result.fairness.districts, key=lambda d: -d.harm_share))
