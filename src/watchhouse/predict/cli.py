@@ -34,7 +34,9 @@ def forecast(
     method: str = typer.Option("auto", "--method", help="auto, recent, long-run, kde, prospective or sepp"),
     category: str = typer.Option(None, "--category", help="only events of this category"),
     reported_only: bool = typer.Option(
-        False, "--reported-only", help="leave out offences mostly found by patrols (drugs, weapon possession)"
+        True, "--reported-only/--all-offences",
+        help="train on offences the public reports, leaving out those mostly found by patrols (drugs, weapon "
+             "possession), so forecasts do not follow where police already look (the default)",
     ),
 ) -> None:
     """Forecast risk per grid cell for [as-of, as-of + horizon) and write it as GeoJSON."""
@@ -45,7 +47,11 @@ def forecast(
         get_method(method)
     except KeyError as error:
         _fail(error.args[0])
+    from watchhouse.predict.harm import is_proactive
+
     loaded = _load(events)
+    # Asking for a proactive category by name is asking for exactly those offences.
+    reported_only = reported_only and not (category and is_proactive(category))
     try:
         result = forecast_grid(
             loaded, as_of, horizon_days, cell_size=cell_size, method=method, category=category,
