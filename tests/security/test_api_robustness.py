@@ -4,6 +4,7 @@ code enforces."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,60 @@ def test_documented_limits_match_the_code(schema):
     people = {p["name"]: p["schema"] for p in schema["paths"]["/v1/people"]["get"]["parameters"]}
     limit = _resolve(schema, people["limit"])
     assert (limit["minimum"], limit["maximum"]) == (1, 100)
+
+
+# ---------------------------------------------------------------- /v1 edge values
+
+
+@pytest.fixture
+def v1(engine, database_url, monkeypatch):
+    from tests.people.conftest import build_world
+    from watchhouse.users import add_user, issue_token
+
+    ids = build_world(engine)
+    with engine.begin() as connection:
+        user = add_user(connection, "edge-investigator", role="investigator", clearance="SECRET", password=None)
+    token, _ = issue_token(user)
+    monkeypatch.setenv("WATCHHOUSE_RATE_LIMIT", "off")
+    client = TestClient(create_app(database_url), raise_server_exceptions=False)
+    client.headers.update({"Authorization": f"Bearer {token}", "X-Watchhouse-Purpose": "edge values"})
+    return client
+
+
+@pytest.mark.parametrize("params", [
+    {"date_of_birth": "9999-12-31"}, {"date_of_birth": "0001-01-01"}, {"q": "01/01/0001"}, {"q": "31/12/9999"},
+    {"given_name": "Wil\x00liam"}, {"q": "Smith\x00"}, {"postcode": "LS1\x004AP"}, {"phone": "0770\x00"},
+    {"identifier": "AB12\x00"}, {"age_min": 0, "age_max": 0}, {"age_min": 130}, {"q": "%_\\"},
+    {"family_name": "ß" * 100}, {"q": "Smith", "purpose": "x" * 300},
+])
+def test_edge_values_in_a_people_search_get_an_answer_not_a_crash(v1, params):
+    response = v1.get("/v1/people", params=params)
+    assert response.status_code in (200, 400), response.text
+    assert set(response.json()) <= {"results", "detail"}
+
+
+def test_a_control_character_in_the_purpose_is_refused(v1):
+    # Was a 500 on PostgreSQL: the purpose goes into the audit, and text columns cannot hold NUL.
+    for response in (v1.get("/v1/people/1", headers={"X-Watchhouse-Purpose": "case\x00 1"}),
+                     v1.get("/v1/people/1?purpose=a%00b", headers={"X-Watchhouse-Purpose": ""}),
+                     v1.get("/v1/people?q=Smith", headers={"X-Watchhouse-Purpose": "case 1\x1b[2K"})):
+        assert response.status_code == 400, response.text
+        assert "control characters" in response.json()["detail"]
+
+
+def test_sign_in_with_a_nul_in_the_name_or_password_is_refused(v1):
+    # Was a 500 on PostgreSQL: the user name was compared with a NUL in it.
+    for form in ({"username": "ol\x00ive", "password": "correct horse battery"},
+                 {"username": "olive", "password": "correct\x00horse"}):
+        response = v1.post("/v1/auth/token", data=form, headers={"Authorization": ""})
+        assert response.status_code == 401, response.text
+
+
+def test_signing_in_to_the_pages_with_a_nul_in_the_name_is_refused(v1, monkeypatch):
+    # TestClient speaks http://testserver: a Secure login-form cookie would never come back.
+    monkeypatch.setenv("WATCHHOUSE_COOKIE_SECURE", "0")
+    page = v1.get("/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    response = v1.post("/login", data={"username": "ol\x00ive", "password": "correct horse battery",
+                                       "csrf_token": csrf}, follow_redirects=False)
+    assert response.status_code == 401, response.text

@@ -111,6 +111,9 @@ def stated_purpose(request: Request, purpose_param: str | None) -> str:
                                  f"in the {PURPOSE_HEADER} header or the 'purpose' parameter.")
     if len(purpose) > MAX_PURPOSE:
         raise HTTPException(400, f"The stated purpose is longer than {MAX_PURPOSE} characters.")
+    # It is written to the audit; PostgreSQL cannot store NUL, and control characters could forge log lines.
+    if any(ord(character) < 32 or ord(character) == 127 for character in purpose):
+        raise HTTPException(400, "The stated purpose contains control characters.")
     return purpose
 
 

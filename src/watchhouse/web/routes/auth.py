@@ -48,6 +48,12 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+def _as_stored(username: str) -> str:
+    """Control characters cannot be in a user name (and PostgreSQL cannot even compare a NUL):
+    replace them, so the attempt fails as an unknown user and is audited like any other."""
+    return "".join("\ufffd" if ord(c) < 32 or ord(c) == 127 else c for c in username)
+
+
 def _throttled(request: Request) -> bool:
     address = client_address(request)
     if _throttle.allow(address):
@@ -79,7 +85,8 @@ def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()
     if _throttled(request):
         raise HTTPException(429, "Too many sign-in attempts from this address; wait a minute.")
     try:
-        user = authenticate(request.app.state.engine, form.username, form.password, client=client_address(request))
+        user = authenticate(request.app.state.engine, _as_stored(form.username), form.password,
+                            client=client_address(request))
     except AuthError as error:
         raise HTTPException(401, str(error), headers={"WWW-Authenticate": "Bearer"}) from None
     access_token, lifetime = issue_token(user)
@@ -122,7 +129,7 @@ def login_submit(
         return _login_form(request, next=next, username=username, status=429,
                            error="Too many sign-in attempts from this address. Wait a minute and try again.")
     try:
-        user = authenticate(request.app.state.engine, username, password, client=client_address(request))
+        user = authenticate(request.app.state.engine, _as_stored(username), password, client=client_address(request))
     except AuthError as failure:
         return _login_form(request, next=next, username=username, status=401, error=f"Could not sign in: {failure}.")
     with request.app.state.engine.begin() as connection:
