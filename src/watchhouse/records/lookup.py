@@ -15,7 +15,7 @@ from watchhouse.access import Viewer
 from watchhouse.records.convert import marking_from_columns
 from watchhouse.records.store import within_transaction
 from watchhouse.records.tables import master_person_members, record_people
-from watchhouse.records.views import PERSON_FIELDS, SourceRecordView, _masters_of, _records_by_id
+from watchhouse.records.views import PERSON_FIELDS, SourceRecordView, _masters_of, _records_by_id, person_row_batches
 
 
 def get_records(bind: Engine | Connection, viewer: Viewer, kind: str, ids: Iterable[int]) -> dict[int, SourceRecordView]:
@@ -51,25 +51,12 @@ def members_of(bind: Engine | Connection, viewer: Viewer, master_ids: Iterable[i
 def iter_people_for_index(bind: Engine | Connection, *, batch_size: int = 10_000) -> Iterator[list[dict[str, Any]]]:
     """Every person record with its record-level marking, for building an index that only
     proposes candidates (readers still see results through ``get_records``)."""
-    last_id = 0
     columns = [record_people.c.id, record_people.c.marking, record_people.c.caveats,
                *(record_people.c[name] for name in PERSON_FIELDS), master_person_members.c.master_id]
-    while True:
-        with within_transaction(bind) as connection:
-            rows = connection.execute(
-                sa.select(*columns)
-                .join(master_person_members, master_person_members.c.person_id == record_people.c.id, isouter=True)
-                .where(record_people.c.id > last_id)
-                .order_by(record_people.c.id)
-                .limit(batch_size)
-            ).all()
-        if not rows:
-            return
-        last_id = rows[-1].id
+    for rows in person_row_batches(bind, columns, batch_size=batch_size):
         batch = []
         for row in rows:
             data = dict(row._mapping)
-            marking = marking_from_columns(data.pop("marking"), data.pop("caveats"))
-            data["marking"] = str(marking)
+            data["marking"] = str(marking_from_columns(data.pop("marking"), data.pop("caveats")))
             batch.append(data)
         yield batch

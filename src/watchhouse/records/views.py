@@ -477,16 +477,15 @@ def get_record(bind: Engine | Connection, viewer: Viewer, kind: str, record_id: 
         return _records_by_id(connection, viewer, kind, [record_id]).get(record_id)
 
 
-def iter_people(bind: Engine | Connection, viewer: Viewer, *, batch_size: int = 10_000) -> Iterator[list[dict[str, Any]]]:
-    """Every source person record the viewer may see, in id order and in batches, as flat dicts
-    (id, master_id, source_system, source_record_id and the person fields): the linkage
-    engine's input. Withheld fields are absent from each dict."""
+def person_row_batches(bind: Engine | Connection, columns: list, *, batch_size: int = 10_000) -> Iterator[list[Any]]:
+    """Person rows joined to their master, in id order and in batches, each batch read in its
+    own short transaction (with an engine) so a long walk never holds the database."""
     last_id = 0
     engine = bind if isinstance(bind, Engine) else None
     while True:
         with (engine.connect() if engine is not None else _borrow(bind)) as connection:
             rows = connection.execute(
-                sa.select(record_people, master_person_members.c.master_id)
+                sa.select(*columns)
                 .join(master_person_members, master_person_members.c.person_id == record_people.c.id, isouter=True)
                 .where(record_people.c.id > last_id)
                 .order_by(record_people.c.id)
@@ -495,6 +494,15 @@ def iter_people(bind: Engine | Connection, viewer: Viewer, *, batch_size: int = 
         if not rows:
             return
         last_id = rows[-1].id
+        yield rows
+
+
+def iter_people(bind: Engine | Connection, viewer: Viewer, *, batch_size: int = 10_000) -> Iterator[list[dict[str, Any]]]:
+    """Every source person record the viewer may see, in id order and in batches, as flat dicts
+    (id, master_id, source_system, source_record_id and the person fields): the linkage
+    engine's input. Withheld fields are absent from each dict."""
+    columns = [record_people, master_person_members.c.master_id]
+    for rows in person_row_batches(bind, columns, batch_size=batch_size):
         batch = []
         for row in rows:
             view = source_record_view(viewer, "person", row)
