@@ -181,3 +181,16 @@ def test_signing_in_to_the_pages_with_a_nul_in_the_name_is_refused(v1, monkeypat
     response = v1.post("/login", data={"username": "ol\x00ive", "password": "correct horse battery",
                                        "csrf_token": csrf}, follow_redirects=False)
     assert response.status_code == 401, response.text
+
+
+@pytest.mark.parametrize("url", [
+    "/api/forces/west%00yorkshire", "/api/west-yorkshire/E02%00", "/api/west-yorkshire/E02%00/boundary",
+    "/api/outcomes-for-crime/ab%00cd", "/api/crimes-no-location?force=west%00yorkshire&category=all-crime",
+    "/api/stops-force?force=%00", "/api/stops-no-location?force=%00", "/api/crimes-street/all%00crime?lat=53.8&lng=-1.55",
+    "/api/crimes-street/all-crime?lat=53.8&lng=-1.55&date=2018-07%00", "/api/locate-neighbourhood?q=53.8,-1.55%00",
+])
+def test_a_nul_in_an_api_identifier_is_an_ordinary_refusal(api, url):
+    # Was a 500 on PostgreSQL for force, persistent id and force parameters: a NUL reached the database.
+    response = api.get(url)
+    assert response.status_code in (400, 404), response.text
+    assert set(response.json()) == {"detail"}

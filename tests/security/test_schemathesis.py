@@ -4,14 +4,16 @@ data for a caller without a token.
 The store holds real data (one police.uk sample month for West Yorkshire, its areas and
 approximate boundaries), a small joined-up world of people and records, and an investigator
 with a bearer token. It is built once for the module (the ingest and the boundaries are the
-slow part) on SQLite, and the app is called in-process through its ASGI interface.
+slow part) on SQLite (and on PostgreSQL when WATCHHOUSE_TEST_DATABASE_URL is set), and the app is called in-process through its ASGI interface.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
+import sqlalchemy as sa
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -24,6 +26,7 @@ from watchhouse.store import get_engine, reset_engines, upgrade
 from watchhouse.users import add_user, issue_token
 from watchhouse.web.app import create_app
 
+from tests.conftest import BACKENDS, POSTGRES_URL, _postgres_schema_url
 from tests.people.conftest import build_world
 
 PUBLIC_AND_SYSTEM_API = r"^/(api|v1)/"
@@ -34,12 +37,32 @@ POSITIVE_EXAMPLES = 40
 NEGATIVE_EXAMPLES = 25
 
 
+@pytest.fixture(scope="module", params=BACKENDS)
+def store_url(request, tmp_path_factory):
+    """A fresh store for the module: SQLite, and PostgreSQL in a private schema when configured
+    (some inputs, such as a NUL character, only fail there)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('schemathesis') / 'watchhouse.db'}"
+        return
+    schema = f"wh_fuzz_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as connection:
+        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield _postgres_schema_url(schema)
+    finally:
+        reset_engines()
+        with admin.begin() as connection:
+            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="module")
-def served(tmp_path_factory):
+def served(store_url):
     """(app, bearer token, schema) over a store with real crimes, areas, people and one user."""
     patch = pytest.MonkeyPatch()
     patch.setenv("WATCHHOUSE_RATE_LIMIT", "off")
-    url = f"sqlite:///{tmp_path_factory.mktemp('schemathesis') / 'watchhouse.db'}"
+    url = store_url
     engine = get_engine(url)
     upgrade(engine)
     ingest_paths(engine, [sample.street_files()[2]])

@@ -179,7 +179,14 @@ def crimes_at_location_json(engine: Engine, params: Mapping[str, str]) -> bytes:
     return cache_for(engine).response(version, ("crimes-at-location", location_id, when), build)
 
 
+def _names_nothing(identifier: str) -> bool:
+    """True for an id no record can have: control characters (PostgreSQL cannot even compare a NUL)."""
+    return any(ord(character) < 32 or ord(character) == 127 for character in identifier)
+
+
 def _known_force(engine: Engine, force_code: str):
+    if _names_nothing(force_code):
+        return None
     area = areas.get_area(engine, force_code)
     if area is not None and area.level == areas.FORCE:
         return area
@@ -190,7 +197,9 @@ def _require_force(engine: Engine, params: Mapping[str, str]) -> str:
     force_code = (params.get("force") or "").strip()
     if not force_code:
         raise PoliceApiError(400, "missing parameter force")
-    if _known_force(engine, force_code) is None and not query.force_has_crimes(engine, force_code):
+    if _known_force(engine, force_code) is None and (
+        _names_nothing(force_code) or not query.force_has_crimes(engine, force_code)
+    ):
         raise PoliceApiError(404, f"unknown force {force_code!r}; see /api/forces")
     return force_code
 
@@ -208,7 +217,8 @@ def crimes_no_location_json(engine: Engine, params: Mapping[str, str]) -> bytes:
 
 
 def outcomes_for_crime_json(engine: Engine, persistent_id: str) -> bytes:
-    crime = query.crime_by_persistent_id(engine, persistent_id.strip().lower())
+    wanted = persistent_id.strip().lower()
+    crime = None if _names_nothing(wanted) else query.crime_by_persistent_id(engine, wanted)
     if crime is None:
         raise PoliceApiError(404, f"no crime with persistent id {persistent_id!r}")
     return dumps(shapes.outcomes_for_crime(crime, query.outcomes_for_crime(engine, crime.persistent_id)))
@@ -324,7 +334,7 @@ def neighbourhoods_json(engine: Engine, force_code: str) -> bytes:
 
 def _neighbourhood(engine: Engine, force_code: str, code: str):
     force = _force(engine, force_code)
-    area = areas.get_area(engine, code)
+    area = None if _names_nothing(code) else areas.get_area(engine, code)
     if area is None or area.level != areas.NEIGHBOURHOOD or area.force_code != force_code:
         raise PoliceApiError(404, f"force {force_code!r} has no neighbourhood {code!r}; see /api/{force_code}/neighbourhoods")
     return force, area
