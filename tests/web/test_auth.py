@@ -79,3 +79,11 @@ def test_logout_needs_the_session_csrf_token(client):
     csrf = _login_form(client)
     client.post("/login", data={"username": "ada", "password": PASSWORD, "csrf_token": csrf})
     assert client.post("/logout", data={"csrf_token": "wrong"}).status_code == 403
+
+
+def test_sign_in_attempts_are_throttled_per_address(client, engine):
+    for _ in range(10):
+        client.post("/v1/auth/token", data={"username": "ada", "password": "wrong wrong wrong"})
+    throttled = client.post("/v1/auth/token", data={"username": "ada", "password": PASSWORD})
+    assert throttled.status_code == 429
+    assert entries(engine, limit=1)[0].detail == {"event": "login throttled"}

@@ -28,10 +28,12 @@ from watchhouse.web.auth import (
 from watchhouse.web.templating import templates
 
 router = APIRouter()
-_throttle = LoginThrottle()
 
 
 def install(app: FastAPI) -> None:
+    # One throttle per application, so separate apps (and tests) never share a budget.
+    app.state.login_throttle = LoginThrottle()
+
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, _exc: LoginRequired):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -56,7 +58,7 @@ def _as_stored(username: str) -> str:
 
 def _throttled(request: Request) -> bool:
     address = client_address(request)
-    if _throttle.allow(address):
+    if request.app.state.login_throttle.allow(address):
         return False
     with request.app.state.engine.begin() as connection:
         audit.record(connection, actor="anonymous", action="security", client=address,
