@@ -131,7 +131,7 @@ def world_app(database_url, engine):
     return World(engine), create_app(database_url)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(user=users, specs=person_specs)
 def test_nothing_above_clearance_reaches_any_response(world_app, user, specs):
     world, app = world_app
