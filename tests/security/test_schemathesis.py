@@ -18,6 +18,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from watchhouse import areas, sample
@@ -101,7 +102,7 @@ def _fuzz(operation, headers, mode, examples) -> list[str]:
             checks.append(response_schema_conformance)
         try:
             case.validate_response(response, checks=checks, headers=headers)
-        except AssertionError as failure:
+        except FailureGroup as failure:
             first_line = str(failure).strip().splitlines()[0]
             failures.append(f"{operation.label} [{mode.value}] -> {response.status_code}: {first_line}\n"
                             f"    {case.as_curl_command(headers=headers)}")
