@@ -30,6 +30,7 @@ from watchhouse.connectors.mapping import SourceMapping
 from watchhouse.connectors.rows import MappedRow, RowProblem, RowRejected, column_value, map_row
 from watchhouse.connectors.tables import connector_quarantine, connector_runs
 from watchhouse.records import UpsertResult, resolve_refs, upsert_records
+from watchhouse import audit
 from watchhouse.records.store import within_transaction
 
 BATCH_ROWS = 1000
@@ -267,6 +268,11 @@ def _load(connection: Connection, mapping: SourceMapping, path: Path, rows: Iter
             links_added=report.links_added, finished_at=datetime.now(UTC),
         )
     )
+    # Collection and alteration of personal data are logged (DPA 2018 s.62), in the load's transaction.
+    audit.record(connection, actor="loader", action="collection", client="cli",
+                 purpose=f"load {mapping.system} export",
+                 detail={"system": mapping.system, "file": path.name, "inserted": report.inserted,
+                         "updated": report.updated, "quarantined": report.rows_quarantined})
     return report
 
 
@@ -297,7 +303,12 @@ def load_row(bind: Engine | Connection, mapping: SourceMapping, row: dict[str, A
             ref = unknown[0]
             raise RowRejected([RowProblem("links", f"links to {ref.kind.value} {ref.source_system}/"
                                                    f"{ref.source_record_id}, which is not loaded")])
-        return upsert_records(connection, mapped.records, mapped.links, mapped.markers)
+        result = upsert_records(connection, mapped.records, mapped.links, mapped.markers)
+        audit.record(connection, actor="loader", action="collection", client="api",
+                     purpose=f"one {mapping.system} record",
+                     record_ids=[f"{ref.kind.value}-record:{row_id}" for ref, row_id in result.ids.items()],
+                     detail={"system": mapping.system, "inserted": result.inserted, "updated": result.updated})
+        return result
 
 
 def load_files(engine: Engine, mapping: SourceMapping, paths: Sequence[str | Path], *, progress: bool = True) -> LoadReport:
