@@ -66,3 +66,9 @@ def test_auditor_is_refused_records(sign_in):
 def test_case_page(sign_in, world):
     page = sign_in("olive").get(f"/cases/{world['CASE1']}", params={"purpose": "OP-BADGER"})
     assert page.status_code == 200 and "OP-BADGER" in page.text and "13/123/18" in page.text
+
+
+def test_intelligence_shows_its_handling_instruction(sign_in, engine, world):
+    master = masters_of(engine, [world["P1"]])[world["P1"]]
+    page = sign_in("ana").get(f"/people/{master}", params={"purpose": "INC-7"})
+    assert "graded 2BC" in page.text and "only with the originator" in page.text

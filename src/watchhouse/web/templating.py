@@ -30,8 +30,16 @@ def can(user, permission: str) -> bool:
     return user is not None and allowed(user.role, Permission(permission))
 
 
+def handling(grading) -> str:
+    """The onward-disclosure instruction that travels with graded intelligence."""
+    from watchhouse.access.disclosure import disclosure_rule
+
+    return disclosure_rule(grading).instruction
+
+
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.globals.update(
     version=watchhouse.__version__, attribution=ATTRIBUTION, product_name=PRODUCT_NAME, static_url=static_url,
     can=can,
+    handling=handling,
 )
