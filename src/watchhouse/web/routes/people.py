@@ -167,20 +167,32 @@ def search_page(
     return _page(request, "people/search.html", context)
 
 
-@router.get("/people/{person_id}", response_class=HTMLResponse, include_in_schema=False)
-def person_page(request: Request, session: PageSession, person_id: PersonId, purpose: Purpose = None):
-    denied = _page_denied(request, session, Permission.VIEW_PERSON)
-    if denied:
+def _gate(request: Request, session, permission: Permission, purpose: str | None, action: str) -> HTMLResponse | None:
+    """The page to show instead when the role may not, or when no purpose has been stated yet."""
+    denied = _page_denied(request, session, permission)
+    if denied or (purpose or "").strip():
         return denied
     user, csrf = session
-    if not (purpose or "").strip():
-        return _page(request, "people/purpose.html", {"user": user, "csrf": csrf, "action": f"/people/{person_id}"})
+    return _page(request, "people/purpose.html", {"user": user, "csrf": csrf, "action": action})
+
+
+def _not_found(request: Request, session, message: str) -> HTMLResponse:
+    user, csrf = session
+    return _page(request, "people/message.html", {"user": user, "csrf": csrf, "title": "Not found",
+                                                  "message": message}, status=404)
+
+
+@router.get("/people/{person_id}", response_class=HTMLResponse, include_in_schema=False)
+def person_page(request: Request, session: PageSession, person_id: PersonId, purpose: Purpose = None):
+    gate = _gate(request, session, Permission.VIEW_PERSON, purpose, f"/people/{person_id}")
+    if gate:
+        return gate
+    user, csrf = session
     profile = people.person_profile(request.app.state.engine, viewer_for(user, purpose.strip()), person_id,
                                     client=client_address(request),
                                     with_viewers=allowed(user.role, Permission.VIEW_WHO_VIEWED))
     if profile is None:
-        return _page(request, "people/message.html", {"user": user, "csrf": csrf, "title": "Not found",
-                                                      "message": NOT_FOUND}, status=404)
+        return _not_found(request, session, NOT_FOUND)
     timeline = sorted(
         profile.events,
         key=lambda item: str(item.event.values.get("occurred_at") or item.event.values.get("reported_at") or ""),
@@ -208,18 +220,14 @@ def person_graph_json(request: Request, session: PageSession, person_id: PersonI
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse, include_in_schema=False)
 def case_page(request: Request, session: PageSession, case_id: PersonId, purpose: Purpose = None):
-    denied = _page_denied(request, session, Permission.VIEW_CASE)
-    if denied:
-        return denied
+    gate = _gate(request, session, Permission.VIEW_CASE, purpose, f"/cases/{case_id}")
+    if gate:
+        return gate
     user, csrf = session
-    if not (purpose or "").strip():
-        return _page(request, "people/purpose.html", {"user": user, "csrf": csrf, "action": f"/cases/{case_id}"})
     found = people.case_profile(request.app.state.engine, viewer_for(user, purpose.strip()), case_id,
                                 client=client_address(request))
     if found is None:
-        return _page(request, "people/message.html", {"user": user, "csrf": csrf, "title": "Not found",
-                                                      "message": "No case with that id is available to you."},
-                     status=404)
+        return _not_found(request, session, "No case with that id is available to you.")
     case, linked = found
     return _page(request, "people/case.html", {"user": user, "csrf": csrf, "case": case, "linked": linked,
                                               "purpose": purpose.strip()})
