@@ -70,3 +70,12 @@ def test_hashed_static_files_are_cached_for_good(tmp_path):
     assert "immutable" in client.get("/static/css/people.css?v=abc").headers["cache-control"]
     assert client.get("/static/css/people.css").headers["cache-control"] == "no-cache"
     assert client.get("/favicon.ico").status_code == 204
+
+
+def test_api_docs_page_lists_the_public_and_staff_operations(tmp_path):
+    from watchhouse.web.app import create_app
+
+    page = TestClient(create_app(f"sqlite:///{tmp_path / 'w.db'}")).get("/docs")
+    assert page.status_code == 200
+    assert "/api/crimes-street/{category}" in page.text and "/v1/people" in page.text
+    assert "<script" not in page.text.split("</footer>")[0].split("<main")[1]
