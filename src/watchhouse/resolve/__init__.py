@@ -11,22 +11,26 @@ Public API (other capabilities call these, never the Splink internals):
 - ``pair_quality`` / ``cluster_quality`` for measuring against truth
 """
 
-from watchhouse.resolve.engine import (
-    Candidate,
-    LinkExplanation,
-    Resolution,
-    explain_link,
-    link_new_record,
-    resolve,
-)
-from watchhouse.resolve.evaluate import Quality, cluster_quality, largest_group, pair_quality
-from watchhouse.resolve.mapping import MappingError, PersonMapping, load_mapping, parse_mapping
-from watchhouse.resolve.model import LinkModel, load_model, train_model
-from watchhouse.resolve.prepare import PreparedRecords, UnusableFileError, prepare_frame, prepare_records
+import importlib
 
-__all__ = [
-    "Candidate", "LinkExplanation", "LinkModel", "MappingError", "PersonMapping", "PreparedRecords",
-    "Quality", "Resolution", "UnusableFileError", "cluster_quality", "explain_link", "largest_group",
-    "link_new_record", "load_mapping", "load_model", "pair_quality", "parse_mapping", "prepare_frame",
-    "prepare_records", "resolve", "train_model",
-]
+# Names resolved on first use (PEP 562): importing the package, as the command line does to
+# register ``resolve``, must not load Splink and DuckDB.
+_EXPORTS = {
+    "watchhouse.resolve.engine": ["Candidate", "LinkExplanation", "Resolution", "explain_link", "link_new_record",
+                                  "resolve"],
+    "watchhouse.resolve.evaluate": ["Quality", "cluster_quality", "largest_group", "pair_quality"],
+    "watchhouse.resolve.mapping": ["MappingError", "PersonMapping", "load_mapping", "parse_mapping"],
+    "watchhouse.resolve.model": ["LinkModel", "load_model", "train_model"],
+    "watchhouse.resolve.prepare": ["PreparedRecords", "UnusableFileError", "prepare_frame", "prepare_records"],
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str):
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'watchhouse.resolve' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
