@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 import subprocess
 import sys
 import time
@@ -86,17 +88,15 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def map_server(map_sqlite_url, tmp_path_factory):
-    """uvicorn serving the sample database on a free loopback port; yields its base URL."""
+@contextmanager
+def running_uvicorn(environment: dict[str, str], log_path: Path) -> Iterator[str]:
+    """uvicorn serving ``create_app`` for ``environment`` on a free loopback port; yields its base URL."""
     port = _free_port()
-    log_path = Path(tmp_path_factory.mktemp("crime-map-server")) / "uvicorn.log"
-    environment = {**os.environ, "WATCHHOUSE_DATABASE_URL": map_sqlite_url, "WATCHHOUSE_TILE_URL": ""}
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "watchhouse.web.app:create_app",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            env=environment,
+            env={**os.environ, **environment},
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -120,3 +120,17 @@ def map_server(map_sqlite_url, tmp_path_factory):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture(scope="session")
+def uvicorn_server():
+    """The ``running_uvicorn`` context manager, for test modules that start their own server."""
+    return running_uvicorn
+
+
+@pytest.fixture(scope="session")
+def map_server(map_sqlite_url, tmp_path_factory):
+    """uvicorn serving the sample database on a free loopback port; yields its base URL."""
+    log_path = Path(tmp_path_factory.mktemp("crime-map-server")) / "uvicorn.log"
+    with running_uvicorn({"WATCHHOUSE_DATABASE_URL": map_sqlite_url, "WATCHHOUSE_TILE_URL": ""}, log_path) as url:
+        yield url

@@ -8,10 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from html import unescape
 from pathlib import Path
 
@@ -241,42 +237,11 @@ def test_tension_tests_the_last_complete_week():
 
 # --- in headless Chromium ------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def server(database, environment, tmp_path_factory):
-    port = _free_port()
+def server(database, environment, tmp_path_factory, uvicorn_server):
     log_path = tmp_path_factory.mktemp("predict-server") / "uvicorn.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "watchhouse.web.app:create_app", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
-            env={**os.environ, **environment, "WATCHHOUSE_DATABASE_URL": database[0]}, stdout=log,
-            stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"uvicorn exited with {process.returncode}: {log_path.read_text()}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"uvicorn did not listen within 60 s: {log_path.read_text()}") from None
-                time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    with uvicorn_server({**environment, "WATCHHOUSE_DATABASE_URL": database[0]}, log_path) as url:
+        yield url
 
 
 @pytest.fixture
