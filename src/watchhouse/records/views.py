@@ -290,21 +290,28 @@ def _time_key(view: SourceRecordView) -> tuple:
     return (when is None, when or view.loaded_at, view.id)
 
 
+def _linked_from_person(connection: Connection, viewer: Viewer, master_id: int,
+                        kind: str) -> tuple[dict[int, SourceRecordView], dict[int, list[RoleVia]]]:
+    """Visible records of ``kind`` the person's visible records link to, with the roles, by id."""
+    people = {r.id: r for r in _visible_people(connection, viewer, _member_ids(connection, master_id))}
+    if not people:
+        return {}, {}
+    links = _visible_links(
+        connection, viewer,
+        (record_links.c.from_kind == "person") & record_links.c.from_id.in_(list(people)) & (record_links.c.to_kind == kind),
+    )
+    found = _records_by_id(connection, viewer, kind, [l.to_id for l in links])
+    roles: dict[int, list[RoleVia]] = defaultdict(list)
+    for link in links:
+        if link.to_id in found:
+            roles[link.to_id].append(RoleVia(link.role, people[link.from_id].citation))
+    return found, roles
+
+
 def person_events(bind: Engine | Connection, viewer: Viewer, master_id: int) -> list[PersonEvent]:
     """Events the person is linked to, with the person's role(s), newest first."""
     with within_transaction(bind) as connection:
-        people = {r.id: r for r in _visible_people(connection, viewer, _member_ids(connection, master_id))}
-        if not people:
-            return []
-        links = _visible_links(
-            connection, viewer,
-            (record_links.c.from_kind == "person") & record_links.c.from_id.in_(list(people)) & (record_links.c.to_kind == "event"),
-        )
-        events = _records_by_id(connection, viewer, "event", [l.to_id for l in links])
-        roles: dict[int, list[RoleVia]] = defaultdict(list)
-        for link in links:
-            if link.to_id in events:
-                roles[link.to_id].append(RoleVia(link.role, people[link.from_id].citation))
+        events, roles = _linked_from_person(connection, viewer, master_id, "event")
         ordered = sorted(events.values(), key=_time_key, reverse=True)
         return [PersonEvent(event, roles[event.id]) for event in ordered]
 
@@ -455,18 +462,8 @@ def addresses_over_time(bind: Engine | Connection, viewer: Viewer, master_id: in
 def person_objects(bind: Engine | Connection, viewer: Viewer, master_id: int) -> list[tuple[SourceRecordView, list[RoleVia]]]:
     """Vehicles, phones, weapons and property the person owns, keeps or uses."""
     with within_transaction(bind) as connection:
-        people = {r.id: r for r in _visible_people(connection, viewer, _member_ids(connection, master_id))}
-        if not people:
-            return []
-        links = _visible_links(
-            connection, viewer,
-            (record_links.c.from_kind == "person") & record_links.c.from_id.in_(list(people)) & (record_links.c.to_kind == "object"),
-        )
-        objects = _records_by_id(connection, viewer, "object", [l.to_id for l in links])
-        return [
-            (obj, [RoleVia(l.role, people[l.from_id].citation) for l in links if l.to_id == obj.id])
-            for obj in sorted(objects.values(), key=lambda o: o.id)
-        ]
+        objects, roles = _linked_from_person(connection, viewer, master_id, "object")
+        return [(obj, roles[obj.id]) for obj in sorted(objects.values(), key=lambda o: o.id)]
 
 
 def get_record(bind: Engine | Connection, viewer: Viewer, kind: str, record_id: int) -> SourceRecordView | None:
