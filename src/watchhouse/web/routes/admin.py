@@ -35,6 +35,20 @@ def _users_page(request: Request, session, *, message: str | None = None, error:
         "clearances": CLEARANCES, "message": message, "error": error}, status_code=status)
 
 
+def _account_change(request: Request, session, csrf_token: str, verb: str, change):
+    """Permission, CSRF, one audited transaction, and the users page with the outcome."""
+    denied = _forbidden(request, session, Permission.MANAGE_USERS)
+    if denied:
+        return denied
+    check_csrf(session[1], csrf_token)
+    try:
+        with request.app.state.engine.begin() as connection:
+            account = change(connection, session[0].username, client_address(request))
+    except (UserError, ValueError) as error:
+        return _users_page(request, session, error=str(error), status=400)
+    return _users_page(request, session, message=f"{verb} {account.username}.")
+
+
 @router.get("/admin/users", response_class=HTMLResponse)
 def users_page(request: Request, session: PageSession):
     return _forbidden(request, session, Permission.MANAGE_USERS) or _users_page(request, session)
@@ -51,18 +65,9 @@ def add_user_form(
     caveats: Annotated[str, Form(max_length=500)] = "",
     password: Annotated[str, Form(max_length=1000)] = "",
 ):
-    denied = _forbidden(request, session, Permission.MANAGE_USERS)
-    if denied:
-        return denied
-    check_csrf(session[1], csrf_token)
-    try:
-        with request.app.state.engine.begin() as connection:
-            added = add_user(connection, username, role=role, clearance=clearance, password=password,
-                             caveats=[c.strip() for c in caveats.split(",") if c.strip()],
-                             actor=session[0].username, client=client_address(request))
-    except (UserError, ValueError) as error:
-        return _users_page(request, session, error=str(error), status=400)
-    return _users_page(request, session, message=f"Added {added.username}.")
+    return _account_change(request, session, csrf_token, "Added", lambda connection, actor, client: add_user(
+        connection, username, role=role, clearance=clearance, password=password,
+        caveats=[c.strip() for c in caveats.split(",") if c.strip()], actor=actor, client=client))
 
 
 @router.post("/admin/users/{username}", response_class=HTMLResponse)
@@ -75,19 +80,10 @@ def change_user_form(
     clearance: Annotated[str, Form(max_length=20)] = "",
     status: Annotated[str, Form(max_length=10)] = "",
 ):
-    denied = _forbidden(request, session, Permission.MANAGE_USERS)
-    if denied:
-        return denied
-    check_csrf(session[1], csrf_token)
     changes = {"role": role or None, "clearance": clearance or None,
                "disabled": {"disable": True, "enable": False}.get(status)}
-    try:
-        with request.app.state.engine.begin() as connection:
-            changed = update_user(connection, username, actor=session[0].username, client=client_address(request),
-                                  **{k: v for k, v in changes.items() if v is not None})
-    except (UserError, ValueError) as error:
-        return _users_page(request, session, error=str(error), status=400)
-    return _users_page(request, session, message=f"Updated {changed.username}.")
+    return _account_change(request, session, csrf_token, "Updated", lambda connection, actor, client: update_user(
+        connection, username, actor=actor, client=client, **{k: v for k, v in changes.items() if v is not None}))
 
 
 @router.get("/audit", response_class=HTMLResponse)
