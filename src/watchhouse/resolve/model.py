@@ -171,24 +171,18 @@ def build_comparisons(features: set[str], identifiers: list[str]) -> list[Any]:
             cll.JaroWinklerLevel("locality", 0.88).configure(label_for_charts="locality Jaro-Winkler >= 0.88"),
             cll.ElseLevel().configure(label_for_charts="localities differ"),
         ], "locality", "locality"))
-    if "region" in features:
-        comparisons.append(cl.CustomComparison([
-            cll.NullLevel("region"),
-            cll.ExactMatchLevel("region").configure(label_for_charts="region exact"),
-            cll.ElseLevel().configure(label_for_charts="regions differ"),
-        ], "region", "region"))
-    if "sex" in features:
-        comparisons.append(cl.CustomComparison([
-            cll.NullLevel("sex"),
-            cll.ExactMatchLevel("sex").configure(label_for_charts="sex agrees"),
-            cll.ElseLevel().configure(label_for_charts=LABEL_SEX_DIFFERENT),
-        ], "sex", "sex"))
-    if "name_suffix" in features:
-        comparisons.append(cl.CustomComparison([
-            cll.NullLevel("name_suffix"),
-            cll.ExactMatchLevel("name_suffix").configure(label_for_charts="same generation suffix"),
-            cll.ElseLevel().configure(label_for_charts=LABEL_SUFFIX_DIFFERENT),
-        ], "name_suffix", "generation suffix"))
+    # Fields that either agree or do not: a null level, an exact level and the rest.
+    for column, agree, differ, title in (
+        ("region", "region exact", "regions differ", "region"),
+        ("sex", "sex agrees", LABEL_SEX_DIFFERENT, "sex"),
+        ("name_suffix", "same generation suffix", LABEL_SUFFIX_DIFFERENT, "generation suffix"),
+    ):
+        if column in features:
+            comparisons.append(cl.CustomComparison([
+                cll.NullLevel(column),
+                cll.ExactMatchLevel(column).configure(label_for_charts=agree),
+                cll.ElseLevel().configure(label_for_charts=differ),
+            ], column, title))
     for name in identifiers:
         column = f"id_{name}"
         if column not in features:
