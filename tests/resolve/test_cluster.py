@@ -56,3 +56,32 @@ def test_average_linkage_merges_only_above_threshold():
     pairs = np.array([[0, 1], [1, 2], [0, 2]])
     assert len(set(average_linkage(3, pairs, np.array([0.9, 0.9, 0.9]), 0.5))) == 1
     assert len(set(average_linkage(3, pairs, np.array([0.9, 0.6, 0.1]), 0.5))) == 2
+
+
+def test_a_split_pair_never_shares_a_cluster_even_inside_a_clique():
+    matrix = np.full((5, 5), 0.02)
+    matrix[:4, :4] = 0.97
+    labels = cluster_records(5, edges_above(matrix), 0.5, scorer(matrix), cannot_link=np.array([[2, 0]]))
+    assert labels[0] != labels[2]
+    assert len(set(labels[:4])) == 2  # the other two records still join one of them
+    two = cluster_records(2, edges_above(np.array([[0, 0.99], [0.99, 0]])), 0.5, scorer(np.eye(2)),
+                          cannot_link=np.array([[0, 1]]))
+    assert two[0] != two[1]
+
+
+def test_a_confirmed_pair_is_linked_whatever_its_score():
+    matrix = np.full((4, 4), 0.02)
+    matrix[0, 1] = matrix[1, 0] = 0.97
+    matrix[1, 3] = matrix[3, 1] = 0.4  # the confirmed record half agrees with 1: on average, one person
+    labels = cluster_records(4, edges_above(matrix), 0.5, scorer(matrix), must_link=np.array([[3, 0]]))
+    assert labels[0] == labels[3] == labels[1]
+    assert labels[2] != labels[0]
+    alone = cluster_records(4, edges_above(matrix), 0.5, scorer(matrix), must_link=np.array([[2, 3]]))
+    assert alone[2] == alone[3] and alone[2] != alone[0]
+
+
+def test_decisions_naming_unknown_records_are_refused():
+    import pytest
+
+    with pytest.raises(ValueError, match="outside"):
+        cluster_records(3, edges_above(np.eye(3)), 0.5, scorer(np.eye(3)), must_link=np.array([[0, 7]]))

@@ -6,6 +6,10 @@ connected components only propose groups; inside every group of three or more re
 pairs are scored and records are merged by average linkage: two partial clusters merge only
 when the mean match probability over *all* pairs between them reaches the threshold, so one
 strong link cannot drag in a record that disagrees with the rest of the cluster.
+
+Analysts' decisions outrank the model: a pair confirmed as one person is linked whatever its
+score, and a pair split into two people never ends in one cluster, however the records around
+them score (``must_link`` / ``cannot_link``).
 """
 
 from __future__ import annotations
@@ -20,6 +24,52 @@ from scipy.sparse.csgraph import connected_components
 # Components larger than this are first cut by raising the edge threshold: real people have
 # a handful of records, so a giant component is chaining, not one person.
 MAX_COMPONENT = 1500
+# What a decided pair counts for in average linkage: far beyond any sum of model scores, so a
+# confirmed pair merges first and a cluster holding a split pair never reaches the threshold.
+DECISION_WEIGHT = 1e9
+
+
+def _pair_keys(pairs: np.ndarray | None, n_nodes: int) -> np.ndarray:
+    """Order-free int64 keys of uid pairs."""
+    if pairs is None or len(pairs) == 0:
+        return np.empty(0, dtype=np.int64)
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    low, high = pairs.min(axis=1), pairs.max(axis=1)
+    if high.max() >= n_nodes or low.min() < 0:
+        raise ValueError(f"decided pairs name records outside 0..{n_nodes - 1}")
+    return np.unique(low[low != high] * n_nodes + high[low != high])
+
+
+def _with_decisions(pairs: pd.DataFrame, n_nodes: int, must: np.ndarray, cannot: np.ndarray,
+                    agree: float, disagree: float | None, labels: np.ndarray | None = None) -> pd.DataFrame:
+    """``pairs`` with decided pairs scored ``agree`` (confirmed) or ``disagree`` (split; dropped when
+    None). Confirmed pairs missing from ``pairs`` are added — only those inside one group when
+    ``labels`` is given, since score_groups output covers pairs within groups only."""
+    left, right = pairs["uid_l"].to_numpy(np.int64), pairs["uid_r"].to_numpy(np.int64)
+    keys = np.minimum(left, right) * n_nodes + np.maximum(left, right)
+    probability = pairs["match_probability"].to_numpy(np.float64).copy()
+    probability[np.isin(keys, must)] = agree
+    keep = np.ones(len(pairs), dtype=bool)
+    if disagree is None:
+        keep = ~np.isin(keys, cannot)
+    else:
+        probability[np.isin(keys, cannot)] = disagree
+    extra = [must[~np.isin(must, keys)]]
+    if disagree is not None:
+        extra.append(cannot[~np.isin(cannot, keys)])
+    extra_probability = [np.full(len(extra[0]), agree)] + (
+        [np.full(len(extra[1]), disagree)] if disagree is not None else [])
+    extra_keys = np.concatenate(extra)
+    extra_probability = np.concatenate(extra_probability)
+    extra_left, extra_right = extra_keys // n_nodes, extra_keys % n_nodes
+    if labels is not None:
+        inside = labels[extra_left] == labels[extra_right]
+        extra_left, extra_right, extra_probability = extra_left[inside], extra_right[inside], extra_probability[inside]
+    return pd.DataFrame({
+        "uid_l": np.concatenate([left[keep], extra_left]),
+        "uid_r": np.concatenate([right[keep], extra_right]),
+        "match_probability": np.concatenate([probability[keep], extra_probability]),
+    })
 
 
 def components(n_nodes: int, edges: pd.DataFrame, threshold: float) -> np.ndarray:
@@ -81,18 +131,29 @@ def cluster_records(
     edges: pd.DataFrame,
     threshold: float,
     score_groups: Callable[[pd.Series], pd.DataFrame],
+    *,
+    must_link: np.ndarray | None = None,
+    cannot_link: np.ndarray | None = None,
 ) -> np.ndarray:
     """Cluster label per uid (0..n_nodes-1).
 
     ``edges`` holds scored pairs (uid_l, uid_r, match_probability); ``score_groups`` takes a
-    Series uid -> group and returns scores for every pair inside each group.
+    Series uid -> group and returns scores for every pair inside each group. ``must_link`` and
+    ``cannot_link`` are (k, 2) arrays of uid pairs decided by people, which outrank the scores.
     """
+    must, cannot = _pair_keys(must_link, n_nodes), _pair_keys(cannot_link, n_nodes)
+    decided = len(must) > 0 or len(cannot) > 0
+    if decided:
+        edges = _with_decisions(edges, n_nodes, must, cannot, agree=1.0, disagree=None)
     labels = _split_large(n_nodes, edges, components(n_nodes, edges, threshold), threshold)
     sizes = np.bincount(labels)
     members = np.flatnonzero(sizes[labels] >= 3)
     if len(members) == 0:
         return labels
     scored = score_groups(pd.Series(labels[members], index=members))
+    if decided:
+        scored = _with_decisions(scored, n_nodes, must, cannot, agree=DECISION_WEIGHT, disagree=-DECISION_WEIGHT,
+                                 labels=labels)
     left, right = scored["uid_l"].to_numpy(), scored["uid_r"].to_numpy()
     same = labels[left] == labels[right]
     left, right = left[same], right[same]
