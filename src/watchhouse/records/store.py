@@ -93,10 +93,11 @@ def _upsert_kind(
                 else:
                     result.unchanged += 1
             if inserts:
-                returned = connection.execute(
-                    table.insert().returning(table.c.id, table.c.source_record_id, sort_by_parameter_order=True), inserts
-                )
-                for row_id, source_id in returned:
+                # A plain executemany then one look-up of the new ids: RETURNING in parameter order
+                # makes SQLite insert row by row, fifteen times slower on a large load.
+                connection.execute(table.insert(), inserts)
+                new = _existing(connection, table, system, [row["source_record_id"] for row in inserts])
+                for source_id, (row_id, _) in new.items():
                     result.ids[RecordRef(kind, system, source_id)] = row_id
                     inserted_ids.append(row_id)
                 result.inserted += len(inserts)

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 import jellyfish
 
@@ -32,12 +33,23 @@ KEY_WEIGHTS = {
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})$")
 
 
-def clean(text: str | None) -> str:
-    if not text:
-        return ""
+@lru_cache(maxsize=200_000)
+def _clean(text: str) -> str:
     text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii").lower()
     text = re.sub(r"['`.]", "", text)
     return re.sub(r"[^a-z0-9]+", " ", text).strip()
+
+
+def clean(text: str | None) -> str:
+    # Names repeat endlessly across a million records: each distinct spelling is cleaned once.
+    if not text:
+        return ""
+    return _clean(str(text))
+
+
+@lru_cache(maxsize=200_000)
+def metaphone(token: str) -> str:
+    return jellyfish.metaphone(token)
 
 
 def name_tokens(text: str | None) -> list[str]:
@@ -49,6 +61,11 @@ def postcode_parts(text: str | None) -> tuple[str, str] | None:
     """(full, sector) of a UK postcode, e.g. ('ls11ab', 'ls11'); None if not a postcode."""
     if not text:
         return None
+    return _postcode_parts(str(text))
+
+
+@lru_cache(maxsize=200_000)
+def _postcode_parts(text: str) -> tuple[str, str] | None:
     match = _POSTCODE.match(re.sub(r"\s+", " ", str(text).strip().upper()))
     if not match:
         return None
@@ -68,19 +85,35 @@ def identifier_key(text: str | None) -> str | None:
     return key or None
 
 
+@lru_cache(maxsize=200_000)
+def _family_keys(family_name: str) -> frozenset[str]:
+    keys = set()
+    for token in name_tokens(family_name):
+        keys.add(f"f:{token}")
+        keys.add(f"fp:{metaphone(token)}")
+    family = clean(family_name).replace(" ", "")
+    if family:
+        keys.add(f"f:{family}")
+    return frozenset(keys)
+
+
+@lru_cache(maxsize=200_000)
+def _given_keys(given_name: str) -> frozenset[str]:
+    keys = set()
+    for token in name_tokens(given_name)[:2]:
+        for formal in formal_names(token):
+            keys.add(f"g:{formal}")
+        keys.add(f"gp:{metaphone(token)}")
+    return frozenset(keys)
+
+
 def person_keys(values: dict) -> set[str]:
     """Every key a person record can be found by."""
     keys: set[str] = set()
-    for token in name_tokens(values.get("family_name")):
-        keys.add(f"f:{token}")
-        keys.add(f"fp:{jellyfish.metaphone(token)}")
-    family = clean(values.get("family_name")).replace(" ", "")
-    if family:
-        keys.add(f"f:{family}")
-    for token in name_tokens(values.get("given_name"))[:2]:
-        for formal in formal_names(token):
-            keys.add(f"g:{formal}")
-        keys.add(f"gp:{jellyfish.metaphone(token)}")
+    if values.get("family_name"):
+        keys |= _family_keys(str(values["family_name"]))
+    if values.get("given_name"):
+        keys |= _given_keys(str(values["given_name"]))
     dob = values.get("date_of_birth")
     if dob:
         keys.add(f"d:{dob.isoformat() if isinstance(dob, date) else str(dob)[:10]}")
@@ -195,17 +228,17 @@ def query_keys(query: PersonQuery) -> dict[str, float]:
     # Free-text names may be given or family names: look both up.
     for token in query.names:
         add(f"f:{token}", KEY_WEIGHTS["f"])
-        add(f"fp:{jellyfish.metaphone(token)}", KEY_WEIGHTS["fp"])
+        add(f"fp:{metaphone(token)}", KEY_WEIGHTS["fp"])
         for formal in formal_names(token):
             add(f"g:{formal}", KEY_WEIGHTS["g"])
-        add(f"gp:{jellyfish.metaphone(token)}", KEY_WEIGHTS["gp"])
+        add(f"gp:{metaphone(token)}", KEY_WEIGHTS["gp"])
     for token in name_tokens(query.family_name):
         add(f"f:{token}", KEY_WEIGHTS["f"])
-        add(f"fp:{jellyfish.metaphone(token)}", KEY_WEIGHTS["fp"])
+        add(f"fp:{metaphone(token)}", KEY_WEIGHTS["fp"])
     for token in name_tokens(query.given_name):
         for formal in formal_names(token):
             add(f"g:{formal}", KEY_WEIGHTS["g"])
-        add(f"gp:{jellyfish.metaphone(token)}", KEY_WEIGHTS["gp"])
+        add(f"gp:{metaphone(token)}", KEY_WEIGHTS["gp"])
     if query.date_of_birth:
         dob = query.date_of_birth
         add(f"d:{dob.isoformat()}", KEY_WEIGHTS["d"])
