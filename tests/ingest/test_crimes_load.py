@@ -26,17 +26,17 @@ CRIME = {
 }
 
 
-def many_crimes(count: int, month: str = "2018-07") -> list[dict]:
+def many_crimes(count: int, month: str = "2018-07", points: int = 50) -> list[dict]:
     return [
         {
             **CRIME,
             "crime_id": hashlib.sha256(f"{month}/{n}".encode()).hexdigest(),
             "month": month,
             "crime_type": "Burglary",
-            # Spread over 50 map points, a few without a location.
-            "latitude": None if n % 97 == 0 else 53.7 + (n % 50) / 1000,
-            "longitude": None if n % 97 == 0 else -1.6 + (n % 50) / 1000,
-            "location": f"On or near Street {n % 50}",
+            # Spread over ``points`` map points, a few without a location.
+            "latitude": None if n % 97 == 0 else 53.7 + (n % points) / 10000,
+            "longitude": None if n % 97 == 0 else -1.6 + (n % points) / 10000,
+            "location": f"On or near Street {n % points}",
             "source_line": n + 2,
         }
         for n in range(count)
@@ -60,41 +60,50 @@ def data_version(engine):
         return connection.execute(sa.text("SELECT version FROM crimes_data_version")).scalar()
 
 
+def _rtree_state(connection) -> tuple[int, set[str]]:
+    points = connection.execute(sa.text("SELECT count(*) FROM map_points_rtree")).scalar()
+    triggers = set(connection.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+    return points, triggers
+
+
 def test_bulk_load_keeps_the_spatial_index_and_triggers_whole(engine):
-    rows = many_crimes(2500)
+    # More new map points than the bulk threshold, so the map points' R*Tree is filled in one go.
+    rows = many_crimes(2500, points=2400)
     version_before = data_version(engine)
     with engine.begin() as connection:
         counts = load.upsert_street_crimes(connection, rows)
     assert (counts.inserted, counts.updated, counts.unchanged) == (2500, 0, 0)
     if version_before is not None:
         assert data_version(engine) > version_before
-    located = sum(row["latitude"] is not None for row in rows)
+    located = [row for row in rows if row["latitude"] is not None]
+    points = len({(row["latitude"], row["longitude"], row["location"]) for row in located})
     with engine.connect() as connection:
-        assert connection.execute(sa.text("SELECT count(*) FROM crimes WHERE map_point_id IS NOT NULL")).scalar() == located
-        assert connection.execute(sa.text("SELECT count(*) FROM map_points")).scalar() == 50
+        assert connection.execute(sa.text("SELECT count(*) FROM crimes WHERE map_point_id IS NOT NULL")).scalar() == len(located)
+        assert connection.execute(sa.text("SELECT count(*) FROM map_points")).scalar() == points
         if engine.dialect.name == "sqlite":
-            assert connection.execute(sa.text("SELECT count(*) FROM crimes_rtree")).scalar() == located
-            triggers = set(connection.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
-            assert "crimes_rtree_insert" in triggers
-    # Later single rows still reach the spatial index through the trigger.
+            indexed, triggers = _rtree_state(connection)
+            assert indexed == points
+            assert "map_points_rtree_insert" in triggers
+    # Later single rows at new points still reach the spatial index through the trigger.
+    later = [{**row, "latitude": 54.0, "longitude": -1.0, "location": "On or near Elsewhere"} for row in many_crimes(3, month="2018-08")]
     with engine.begin() as connection:
-        load.upsert_street_crimes(connection, many_crimes(3, month="2018-08"))
+        load.upsert_street_crimes(connection, later)
     if engine.dialect.name == "sqlite":
         with engine.connect() as connection:
-            assert connection.execute(sa.text("SELECT count(*) FROM crimes_rtree")).scalar() == located + 2
+            assert _rtree_state(connection)[0] == points + 1
 
 
 def test_failed_bulk_load_rolls_back_rows_and_trigger_swap(engine):
     with pytest.raises(RuntimeError):
         with engine.begin() as connection:
-            load.upsert_street_crimes(connection, many_crimes(2500))
+            load.upsert_street_crimes(connection, many_crimes(2500, points=2400))
             raise RuntimeError("the file failed after its rows were written")
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM crimes")).scalar() == 0
         if engine.dialect.name == "sqlite":
-            assert connection.execute(sa.text("SELECT count(*) FROM crimes_rtree")).scalar() == 0
-            names = set(connection.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
-            assert "crimes_rtree_insert" in names
+            indexed, triggers = _rtree_state(connection)
+            assert indexed == 0
+            assert "map_points_rtree_insert" in triggers
 
 
 def test_map_point_ids_are_stable_across_loads(engine):

@@ -97,6 +97,10 @@ def _insert_triggers_run_once(connection: Connection, table_name: str) -> Iterat
     rows; any other trigger is left to fire per row. Triggers are dropped and re-created inside
     the caller's transaction, so no other connection ever sees the table without them.
     """
+    if not connection.connection.driver_connection.in_transaction:
+        # pysqlite opens its transaction only at the first INSERT/UPDATE/DELETE, so a DROP TRIGGER
+        # issued first would commit on its own and a failed load would lose the trigger.
+        connection.exec_driver_sql("BEGIN")
     triggers = connection.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
         "AND upper(sql) LIKE '%AFTER INSERT ON%'",

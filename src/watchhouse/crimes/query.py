@@ -212,15 +212,20 @@ _STOP_COLUMNS = ", ".join(Stop._fields)
 def _index_box_sql(dialect: str, table: str) -> str:
     """SELECT id, latitude, longitude of ``table`` rows whose point is in a box, via the spatial index.
 
-    The only dialect difference in this module. SQLite's R*Tree stores float32 bounds rounded
-    outwards, so an overlap test is a superset; the exact test runs afterwards on the doubles.
+    The only dialect difference in this module. On SQLite crimes are reached through the R*Tree
+    of their map points and the (map_point_id, month) index, stops through their own R*Tree.
+    The R*Tree stores float32 bounds rounded outwards, so an overlap test is a superset; the
+    exact test runs afterwards on the doubles.
     """
+    in_box = "r.max_lat >= :south AND r.min_lat <= :north AND r.max_lng >= :west AND r.min_lng <= :east"
     if dialect == "sqlite":
-        # CROSS JOIN fixes the join order: walk the R*Tree first, then fetch rows by id.
-        return (
-            f"SELECT t.id, t.latitude, t.longitude FROM {table}_rtree r CROSS JOIN {table} t ON t.id = r.id "
-            "WHERE r.max_lat >= :south AND r.min_lat <= :north AND r.max_lng >= :west AND r.min_lng <= :east"
-        )
+        # CROSS JOIN fixes the join order: walk the R*Tree first, then fetch rows by index.
+        if table == "crimes":
+            return (
+                "SELECT t.id, t.latitude, t.longitude FROM map_points_rtree r "
+                f"CROSS JOIN crimes t ON t.map_point_id = r.id WHERE {in_box}"
+            )
+        return f"SELECT t.id, t.latitude, t.longitude FROM {table}_rtree r CROSS JOIN {table} t ON t.id = r.id WHERE {in_box}"
     return (
         f"SELECT t.id, t.latitude, t.longitude FROM {table} t "
         "WHERE point(t.longitude, t.latitude) <@ box(point(:west, :south), point(:east, :north))"
@@ -347,7 +352,8 @@ def crime_by_persistent_id(engine: Engine, persistent_id: str) -> StreetCrime | 
     """The crime with this 64-hex persistent id; None for "" (anti-social behaviour has none)."""
     if not persistent_id:
         return None
-    sql = f"SELECT {_CRIME_COLUMNS} FROM {_CRIME_FROM} WHERE c.persistent_id = :pid ORDER BY c.month DESC, c.id LIMIT 1"
+    # A crime's persistent id is its (unique) crime_key; rows without one have generated keys.
+    sql = f"SELECT {_CRIME_COLUMNS} FROM {_CRIME_FROM} WHERE c.crime_key = :pid AND c.persistent_id = :pid"
     with engine.connect() as connection:
         row = connection.execute(sa.text(sql), {"pid": persistent_id}).first()
     return StreetCrime._make(row) if row else None
