@@ -3,6 +3,11 @@
 The linkage engine (``watchhouse.resolve``) decides which records are the same person; this
 module feeds it the records, hands its clusters to the records capability and refreshes the
 search index. Combining personal data is processing the audit must record (DPA 2018 s.62).
+
+Analysts' decisions steer every run: pairs they confirmed must link and pairs they split
+cannot (``watchhouse.people.review``). Each run stores why it linked what it linked (the
+comparison levels of each person's strongest links) and queues the pairs it scored near the
+threshold, other than decided ones, for review.
 """
 
 from __future__ import annotations
@@ -15,6 +20,11 @@ from sqlalchemy import Engine
 
 from watchhouse import audit
 from watchhouse.access import Viewer
+
+# Pairs scored within this distance of the threshold (in probability) go to the review queue.
+DEFAULT_REVIEW_MARGIN = 0.2
+# Per record, the strongest links within its person whose reasons are kept for the person page.
+EVIDENCE_PER_RECORD = 3
 
 # The records' own person fields, as the resolve engine's mapping names them.
 RECORDS_MAPPING = {
@@ -40,16 +50,45 @@ class LinkSummary:
     linked_records: int  # records that share their master with at least one other
     largest_master: int
     seconds: float
+    review_items: int = 0  # pairs waiting for an analyst after this run
+    decisions_applied: int = 0  # analysts' decisions that steered this run
 
 
-def link_people(engine: Engine, *, threshold: float = 0.5, progress=None) -> LinkSummary:
+def _pair_key(a, b) -> tuple[int, int]:
+    a, b = int(a), int(b)
+    return (a, b) if a < b else (b, a)
+
+
+def _strongest_per_record(pairs, per_record: int):
+    """The pairs that are among the ``per_record`` strongest of either of their records."""
+    import numpy as np
+    import pandas as pd
+
+    both = pd.DataFrame({
+        "uid": np.concatenate([pairs["uid_l"].to_numpy(), pairs["uid_r"].to_numpy()]),
+        "row": np.concatenate([np.arange(len(pairs)), np.arange(len(pairs))]),
+        "p": np.concatenate([pairs["match_probability"].to_numpy(), pairs["match_probability"].to_numpy()]),
+    }).sort_values(["uid", "p"], ascending=[True, False], kind="stable")
+    rows = both.groupby("uid", sort=False).head(per_record)["row"].unique()
+    return pairs.iloc[np.sort(rows)]
+
+
+def link_people(engine: Engine, *, threshold: float = 0.5, review_margin: float = DEFAULT_REVIEW_MARGIN,
+                progress=None) -> LinkSummary:
     """Re-link every person record and replace the master persons in one transaction."""
+    from datetime import UTC, datetime
+
+    import numpy as np
     import pandas as pd
 
     from watchhouse import records
-    from watchhouse.resolve import parse_mapping, prepare_frame, resolve
+    from watchhouse.people import evidence, review
+    from watchhouse.resolve import Resolution, parse_mapping, prepare_frame, train_model
+    from watchhouse.resolve.cluster import cluster_records
     from watchhouse.search import rebuild_index
 
+    if not 0 <= review_margin < 1:
+        raise ValueError(f"review margin {review_margin} must be at least 0 and below 1")
     step = progress or (lambda message: None)
     started = time.perf_counter()
     viewer = Viewer.system("link person records into master persons")
@@ -64,8 +103,56 @@ def link_people(engine: Engine, *, threshold: float = 0.5, progress=None) -> Lin
     frame["date_of_birth"] = frame["date_of_birth"].map(lambda d: d.isoformat()[:10] if hasattr(d, "isoformat") else d)
     prepared = prepare_frame(frame[_COLUMNS], parse_mapping(RECORDS_MAPPING, "records"), name="records")
     step(f"linking {len(frame):,} person records")
-    resolution = resolve(prepared, threshold=threshold, progress=step)
+    person_of_uid = prepared.frame["rec_id"].astype("int64").to_numpy()
+    uid_of = {int(pid): uid for uid, pid in enumerate(person_of_uid)}
+    must, cannot = review.decided_pairs(engine)
+    must_uids = np.array([[uid_of[a], uid_of[b]] for a, b in must if a in uid_of and b in uid_of], dtype=np.int64)
+    cannot_uids = np.array([[uid_of[a], uid_of[b]] for a, b in cannot if a in uid_of and b in uid_of], dtype=np.int64)
+    model = train_model(prepared, threshold=threshold, progress=step)
+    low, high = max(0.0, threshold - review_margin), min(1.0, threshold + review_margin)
+    step("scoring candidate pairs")
+    floor = min(0.01, threshold, low) if low > 0 else min(0.01, threshold)  # the band is scored in full
+    scores = model.predict(minimum_probability=floor)
+    step(f"clustering {len(scores):,} scored pairs")
+    labels = cluster_records(len(prepared.frame), scores, threshold, model.score_within_groups,
+                             must_link=must_uids, cannot_link=cannot_uids)
+    _, labels = np.unique(labels, return_inverse=True)
+    resolution = Resolution(model=model, scores=scores, labels=labels)
     clusters = resolution.clusters()
+
+    step("explaining links and queueing pairs near the threshold for review")
+    decided = {_pair_key(a, b) for a, b in must + cannot}
+    keys = [_pair_key(a, b) for a, b in zip(person_of_uid[scores["uid_l"]], person_of_uid[scores["uid_r"]])]
+    is_decided = np.array([key in decided for key in keys], dtype=bool)
+    probability = scores["match_probability"].to_numpy()
+    in_band = (probability >= low) & (probability <= high) & ~is_decided
+    same = labels[scores["uid_l"].to_numpy()] == labels[scores["uid_r"].to_numpy()]
+    within = _strongest_per_record(scores[same], EVIDENCE_PER_RECORD)[["uid_l", "uid_r"]]
+    confirmed = pd.DataFrame(must_uids.reshape(-1, 2), columns=["uid_l", "uid_r"])
+    confirmed = confirmed[labels[confirmed["uid_l"].to_numpy()] == labels[confirmed["uid_r"].to_numpy()]]
+    wanted = pd.concat([within, confirmed, scores.loc[in_band, ["uid_l", "uid_r"]]], ignore_index=True)
+    wanted = wanted.assign(a=wanted.min(axis=1), b=wanted.max(axis=1))[["a", "b"]].drop_duplicates()
+    explained = evidence.explain_pairs(model, wanted.rename(columns={"a": "uid_l", "b": "uid_r"}))
+    uid_l, uid_r = explained["uid_l"].to_numpy(np.int64), explained["uid_r"].to_numpy(np.int64)
+    explained["person_l"], explained["person_r"] = person_of_uid[uid_l], person_of_uid[uid_r]
+    explained["linked"] = labels[uid_l] == labels[uid_r]
+    confirmed_keys = {_pair_key(a, b) for a, b in must}
+    within_keys = {_pair_key(person_of_uid[a], person_of_uid[b]) for a, b in zip(within["uid_l"], within["uid_r"])}
+    within_keys |= {_pair_key(person_of_uid[a], person_of_uid[b])
+                    for a, b in zip(confirmed["uid_l"], confirmed["uid_r"])}
+    band_keys = {keys[i] for i in np.flatnonzero(in_band)}
+    now = datetime.now(UTC)
+    evidence_rows, review_rows = [], []
+    for row in explained.itertuples(index=False):
+        key = _pair_key(row.person_l, row.person_r)
+        values = {"person_id_l": key[0], "person_id_r": key[1], "match_probability": float(row.match_probability),
+                  "match_weight": float(row.match_weight), "reasons": row.reasons,
+                  "household_discounted": bool(row.household_discounted)}
+        if key in within_keys and row.linked:
+            evidence_rows.append({**values, "decision": "confirm" if key in confirmed_keys else None,
+                                  "linked_at": now})
+        if key in band_keys:
+            review_rows.append({**values, "linked": bool(row.linked), "threshold": threshold})
     sizes = Counter(clusters["cluster_id"])
     # A cluster is named after its first record, so master ids survive re-runs that agree.
     memberships = {int(rec): f"linked:{int(cluster)}" for rec, cluster in zip(clusters["rec_id"], clusters["cluster_id"])
@@ -73,11 +160,15 @@ def link_people(engine: Engine, *, threshold: float = 0.5, progress=None) -> Lin
     step("replacing master persons")
     with engine.begin() as connection:
         masters = records.replace_memberships(connection, memberships)
+        evidence.replace_evidence(connection, evidence_rows)
+        queued = review.replace_pending(connection, review_rows, now=now)
         audit.record(connection, actor="system", action="combination", client="linkage",
                      purpose="link person records into master persons",
                      detail={"records": len(frame), "masters": masters, "linked_records": len(memberships),
-                             "threshold": threshold})
+                             "threshold": threshold, "review_items": queued,
+                             "decisions_applied": len(must_uids) + len(cannot_uids)})
     step("rebuilding the search index")
     rebuild_index(engine)
     return LinkSummary(records=len(frame), masters=masters, linked_records=len(memberships),
-                       largest_master=max(sizes.values()), seconds=round(time.perf_counter() - started, 1))
+                       largest_master=max(sizes.values()), seconds=round(time.perf_counter() - started, 1),
+                       review_items=queued, decisions_applied=len(must_uids) + len(cannot_uids))

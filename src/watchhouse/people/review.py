@@ -1,0 +1,231 @@
+"""The review queue: pairs of person records scored near the linkage threshold, and the
+analysts' decisions on them.
+
+Linkage queues the pairs it was least sure of; an analyst confirms that the two records are
+one person or splits them. Decisions are kept for good and steer every later linkage run
+(confirmed pairs must link, split pairs cannot), and decided pairs never return to the queue.
+Reading the two records of an item goes through the access module and is audited as a
+consultation; a decision is audited as an alteration of how records are combined.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection, Engine
+
+from watchhouse import audit, records
+from watchhouse.access import Viewer
+from watchhouse.access.permissions import Permission, allowed
+from watchhouse.people.evidence import LinkReason, visible_reasons
+from watchhouse.people.tables import link_decisions, review_items
+
+DECISIONS = ("confirm", "split")
+REVIEW_PURPOSE = "review record links near the linkage threshold"
+MAX_REASON = 500
+PENDING, DECIDED = "pending", "decided"
+
+
+class ReviewError(ValueError):
+    """A decision that cannot be taken as given (bad decision, missing reason, already decided)."""
+
+
+class ReviewNotFound(LookupError):
+    """No pending item with that id that this viewer may see."""
+
+
+class ReviewDenied(PermissionError):
+    """The viewer's role may not review links."""
+
+
+@dataclass
+class ReviewItem:
+    id: int
+    left: records.SourceRecordView
+    right: records.SourceRecordView
+    match_probability: float
+    match_weight: float
+    reasons: list[LinkReason]
+    household_discounted: bool
+    linked: bool  # whether the latest run put the two records in one person
+    threshold: float
+    queued_at: datetime
+
+
+@dataclass(frozen=True)
+class Decision:
+    id: int
+    review_item_id: int | None
+    person_id_l: int
+    person_id_r: int
+    decision: str
+    reason: str
+    decided_by: str
+    decided_at: datetime
+
+
+def _pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
+
+
+def _check_role(viewer: Viewer) -> None:
+    if not allowed(viewer.role, Permission.REVIEW_LINKS):
+        raise ReviewDenied(f"the {viewer.role.value} role may not review links")
+
+
+def _purpose(viewer: Viewer) -> str:
+    return (viewer.purpose or "").strip() or REVIEW_PURPOSE
+
+
+# -- what linkage calls --------------------------------------------------------------------
+
+def decided_pairs(bind: Engine | Connection) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(confirmed pairs, split pairs) of person record ids, for the next linkage run."""
+    with _connection(bind) as connection:
+        rows = connection.execute(
+            sa.select(link_decisions.c.person_id_l, link_decisions.c.person_id_r, link_decisions.c.decision)
+        ).all()
+    must = [(row.person_id_l, row.person_id_r) for row in rows if row.decision == "confirm"]
+    cannot = [(row.person_id_l, row.person_id_r) for row in rows if row.decision == "split"]
+    return must, cannot
+
+
+def replace_pending(connection: Connection, rows: Iterable[Mapping[str, Any]], *, now: datetime) -> int:
+    """Make the pending queue this run's near-threshold pairs. A pair still pending keeps its id
+    (an analyst may have the page open) with the new scores; decided pairs are never queued."""
+    rows = {_pair(int(r["person_id_l"]), int(r["person_id_r"])): dict(r) for r in rows}
+    decided = {_pair(a, b) for a, b in connection.execute(
+        sa.select(link_decisions.c.person_id_l, link_decisions.c.person_id_r)).all()}
+    existing = {(row.person_id_l, row.person_id_r): row.id for row in connection.execute(
+        sa.select(review_items.c.id, review_items.c.person_id_l, review_items.c.person_id_r)
+        .where(review_items.c.status == PENDING))}
+    stale = [item_id for pair, item_id in existing.items() if pair not in rows or pair in decided]
+    for start in range(0, len(stale), 500):
+        connection.execute(review_items.delete().where(review_items.c.id.in_(stale[start:start + 500])))
+    inserts = []
+    for pair, row in rows.items():
+        if pair in decided:
+            continue
+        values = {**row, "person_id_l": pair[0], "person_id_r": pair[1], "status": PENDING, "queued_at": now}
+        if pair in existing:
+            values.pop("queued_at")  # it has been waiting since it was first queued
+            connection.execute(review_items.update().where(review_items.c.id == existing[pair]).values(**values))
+        else:
+            inserts.append(values)
+    for start in range(0, len(inserts), 5000):
+        connection.execute(review_items.insert(), inserts[start:start + 5000])
+    return sum(1 for pair in rows if pair not in decided)
+
+
+# -- what analysts call --------------------------------------------------------------------
+
+def _item(row: Any, views: Mapping[int, records.SourceRecordView]) -> ReviewItem | None:
+    left, right = views.get(row.person_id_l), views.get(row.person_id_r)
+    if left is None or right is None:
+        return None  # a record above the viewer: they cannot judge the pair, nor learn it exists
+    return ReviewItem(
+        id=row.id, left=left, right=right, match_probability=row.match_probability, match_weight=row.match_weight,
+        reasons=visible_reasons(row.reasons, set(left.withheld) | set(right.withheld)),
+        household_discounted=bool(row.household_discounted), linked=bool(row.linked), threshold=row.threshold,
+        queued_at=row.queued_at,
+    )
+
+
+def review_queue(engine: Engine, viewer: Viewer, *, client: str, limit: int = 25) -> list[ReviewItem]:
+    """Pending pairs the viewer may see both records of, least certain first; audited as a read."""
+    _check_role(viewer)
+    limit = max(1, min(int(limit), 200))
+    uncertainty = sa.func.abs(review_items.c.match_probability - review_items.c.threshold)
+    found: list[ReviewItem] = []
+    with engine.begin() as connection:
+        offset = 0
+        while len(found) < limit:
+            rows = connection.execute(
+                sa.select(review_items).where(review_items.c.status == PENDING)
+                .order_by(uncertainty, review_items.c.id).limit(limit * 2).offset(offset)
+            ).all()
+            if not rows:
+                break
+            offset += len(rows)
+            views = records.get_records(connection, viewer, "person",
+                                        {i for row in rows for i in (row.person_id_l, row.person_id_r)})
+            found += [item for row in rows if (item := _item(row, views)) is not None]
+        found = found[:limit]
+        if found:
+            audit.record(connection, actor=viewer.user_id, action="consultation", purpose=_purpose(viewer),
+                         client=client,
+                         record_ids=sorted({f"person-record:{r.id}" for item in found for r in (item.left, item.right)}),
+                         detail={"review_items": [item.id for item in found]})
+    return found
+
+
+def _clean_reason(reason: str | None) -> str:
+    text = " ".join((reason or "").split())
+    if not text:
+        raise ReviewError("give a reason for the decision: what in the records shows it")
+    if len(text) > MAX_REASON:
+        raise ReviewError(f"the reason is longer than {MAX_REASON} characters")
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ReviewError("the reason contains control characters")
+    return text
+
+
+def decide(engine: Engine, viewer: Viewer, item_id: int, decision: str, reason: str | None, *,
+           client: str) -> Decision:
+    """Confirm (one person) or split (two people) a queued pair, for good; audited with the reason."""
+    _check_role(viewer)
+    decision = (decision or "").strip().lower()
+    if decision not in DECISIONS:
+        raise ReviewError(f"decision must be one of {', '.join(DECISIONS)}, not {decision!r}")
+    text = _clean_reason(reason)
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        row = connection.execute(sa.select(review_items).where(review_items.c.id == item_id)).first()
+        views = records.get_records(connection, viewer, "person", [row.person_id_l, row.person_id_r]) if row else {}
+        if row is None or len(views) < 2:
+            raise ReviewNotFound(f"no review item {item_id} is available to you")
+        if row.status != PENDING:
+            raise ReviewError(f"review item {item_id} has already been decided")
+        decision_id = connection.execute(link_decisions.insert().values(
+            person_id_l=row.person_id_l, person_id_r=row.person_id_r, decision=decision, reason=text,
+            decided_by=viewer.user_id, decided_at=now, review_item_id=row.id, match_probability=row.match_probability,
+        )).inserted_primary_key[0]
+        connection.execute(review_items.update().where(review_items.c.id == row.id).values(status=DECIDED))
+        audit.record(connection, actor=viewer.user_id, action="alteration", purpose=_purpose(viewer), client=client,
+                     record_ids=[f"person-record:{row.person_id_l}", f"person-record:{row.person_id_r}"],
+                     detail={"link_decision": decision, "reason": text, "review_item": row.id,
+                             "match_probability": round(row.match_probability, 6),
+                             "takes_effect": "next linkage run"})
+    return Decision(decision_id, row.id, row.person_id_l, row.person_id_r, decision, text, viewer.user_id, now)
+
+
+def decisions(engine: Engine, *, limit: int = 100) -> list[Decision]:
+    """The most recent decisions, newest first (who, when, why: no personal values)."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(link_decisions).order_by(link_decisions.c.decided_at.desc(), link_decisions.c.id.desc())
+            .limit(limit)).all()
+    return [Decision(r.id, r.review_item_id, r.person_id_l, r.person_id_r, r.decision, r.reason, r.decided_by,
+                     r.decided_at) for r in rows]
+
+
+class _connection:
+    """A connection from an engine (closed after) or the caller's own (left open)."""
+
+    def __init__(self, bind: Engine | Connection) -> None:
+        self.bind = bind
+        self.owned: Connection | None = None
+
+    def __enter__(self) -> Connection:
+        if isinstance(self.bind, Connection):
+            return self.bind
+        self.owned = self.bind.connect()
+        return self.owned
+
+    def __exit__(self, *exc) -> None:
+        if self.owned is not None:
+            self.owned.close()
