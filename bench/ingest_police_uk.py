@@ -93,6 +93,34 @@ def store_floor_rate(loaded_url: str, empty_url: str) -> float:
     return len(records) / (time.perf_counter() - start)
 
 
+def python_floor_rate(files: list[Path], folder: Path) -> float:
+    """rows/s of the least any Python loader into SQLite must do: csv.reader, then one executemany
+    of the raw fields into a bare table with only the unique key (no validation, no other index)."""
+    import csv
+    import sqlite3
+
+    start = time.perf_counter()
+    rows: list[list[str]] = []
+    for path in files:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            next(reader)
+            rows.extend(reader)
+    connection = sqlite3.connect(folder / "floor-raw.db", isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    columns = len(rows[0])
+    connection.execute(f"CREATE TABLE raw (id INTEGER PRIMARY KEY, key TEXT UNIQUE, {', '.join(f'c{i}' for i in range(columns))})")
+    connection.execute("BEGIN")
+    connection.executemany(
+        f"INSERT OR IGNORE INTO raw VALUES (NULL, ?, {', '.join('?' for _ in range(columns))})",
+        ([row[0] or f"line-{n}", *row] for n, row in enumerate(rows)),
+    )
+    connection.execute("COMMIT")
+    connection.close()
+    return len(rows) / (time.perf_counter() - start)
+
+
 def postgres_schema_url(base: str) -> tuple[str, str]:
     schema = f"wh_bench_{uuid.uuid4().hex[:10]}"
     sep = "&" if "?" in base else "?"
@@ -121,6 +149,9 @@ def main() -> None:
         )
         floor = store_floor_rate(loaded_url, f"sqlite:///{Path(folder) / 'floor.db'}")
         print(f"  SQLite write alone (floor)  {rows:>7,} rows  {floor:>9,.0f} rows/s   = {floor / duck:.2f} x DuckDB")
+        bare = python_floor_rate(files, Path(folder))
+        print(f"  csv.reader + bare insert    {rows:>7,} rows  {bare:>9,.0f} rows/s   = {bare / duck:.2f} x DuckDB"
+              "  (no validation, one key: the most any Python loader into SQLite reaches)")
 
     if args.postgres:
         import sqlalchemy as sa
