@@ -30,6 +30,18 @@ def rate_limit() -> RateLimit:
     return RateLimit(rate=float(rate), burst=int(burst or max(1, int(float(rate) * 2))))
 
 
+def trusted_proxies() -> list[str]:
+    """WATCHHOUSE_TRUSTED_PROXIES: addresses or networks of reverse proxies whose X-Forwarded-For
+    names the real client (comma-separated, e.g. "10.0.0.5,192.168.0.0/24").
+
+    Empty by default: nobody's X-Forwarded-For is believed, so a client cannot dodge the rate
+    limit or the audit's client address by sending one. Behind a proxy, list it here, or every
+    client shares the proxy's address (and its rate-limit bucket).
+    """
+    raw = os.environ.get("WATCHHOUSE_TRUSTED_PROXIES", "")
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
 def tile_url() -> str:
     """Map tiles are optional: empty means the map draws boundaries and points on a plain background."""
     return os.environ.get("WATCHHOUSE_TILE_URL", "")

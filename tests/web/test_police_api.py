@@ -260,3 +260,29 @@ def test_neighbourhood_catch_all_does_not_shadow_fixed_api_paths_added_later(loa
     client = TestClient(app)
     assert client.get("/api/reports/summary").json() == {"served": "by the later router"}
     assert client.get("/api/atlantis/some-neighbourhood").status_code == 404
+
+
+def test_rate_limit_buckets_follow_forwarded_clients_only_from_trusted_proxies(loaded, database_url, monkeypatch):
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    from watchhouse.demo.cli import proxy_options
+
+    monkeypatch.setenv("WATCHHOUSE_RATE_LIMIT", "0.01/2")
+
+    def statuses(client: TestClient) -> list[int]:
+        return [
+            client.get("/api/crime-last-updated", headers={"X-Forwarded-For": address}).status_code
+            for address in ("203.0.113.1", "203.0.113.1", "203.0.113.2", "203.0.113.2")
+        ]
+
+    # No trusted proxy (the default): the forwarded header is ignored, everyone shares one bucket.
+    monkeypatch.delenv("WATCHHOUSE_TRUSTED_PROXIES", raising=False)
+    assert proxy_options() == {"proxy_headers": False, "forwarded_allow_ips": None}
+    assert statuses(TestClient(create_app(database_url))) == [200, 200, 429, 429]
+
+    # The test client's peer is a trusted proxy: each forwarded client has its own bucket.
+    monkeypatch.setenv("WATCHHOUSE_TRUSTED_PROXIES", "testclient, 10.0.0.0/8")
+    options = proxy_options()
+    assert options == {"proxy_headers": True, "forwarded_allow_ips": "testclient,10.0.0.0/8"}
+    behind_proxy = ProxyHeadersMiddleware(create_app(database_url), trusted_hosts=options["forwarded_allow_ips"])
+    assert statuses(TestClient(behind_proxy)) == [200, 200, 200, 200]

@@ -41,7 +41,18 @@ def _serve(database_url: str, host: str, port: int) -> None:
     from watchhouse.web.app import create_app
 
     _open(database_url)
-    uvicorn.run(create_app(database_url), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(database_url), host=host, port=port, log_level="info", **proxy_options())
+
+
+def proxy_options() -> dict:
+    """uvicorn's client-address settings: X-Forwarded-For is believed only from trusted proxies.
+
+    uvicorn on its own trusts 127.0.0.1, which would let any local client pick its own address.
+    """
+    from watchhouse.config import trusted_proxies
+
+    proxies = trusted_proxies()
+    return {"proxy_headers": bool(proxies), "forwarded_allow_ips": ",".join(proxies) or None}
 
 
 def demo(
