@@ -8,7 +8,6 @@ the near-repeat pattern of burglary. The paper used 400 m and two months.
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import convolve
 
 from watchhouse.predict.history import History
 
@@ -30,5 +29,24 @@ def prospective_hotspots(
     grid = history.grid
     weighted = np.bincount(history.raster[part], weights=time_weight, minlength=grid.nx * grid.ny)
     # The score is linear in the events, so one convolution of the time-weighted counts suffices.
-    kernel = distance_kernel(bandwidth_m, grid.cell_size)
-    return convolve(weighted.reshape(grid.raster_shape), kernel, mode="constant")
+    return spread(weighted.reshape(grid.raster_shape), distance_kernel(bandwidth_m, grid.cell_size))
+
+
+def spread(raster: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Each cell's value shared to its neighbours by the (odd, symmetric) kernel; zeros beyond the edge.
+
+    The same as ``scipy.ndimage.convolve(raster, kernel, mode="constant")``, as a few shifted
+    sums (the kernel has at most a few dozen cells), without importing scipy.ndimage.
+    """
+    ny, nx = raster.shape
+    ry, rx = kernel.shape[0] // 2, kernel.shape[1] // 2
+    out = np.zeros(raster.shape, dtype=float)
+    for (ky, kx), weight in np.ndenumerate(kernel):
+        dy, dx = ky - ry, kx - rx
+        if weight == 0 or abs(dy) >= ny or abs(dx) >= nx:
+            continue
+        # out[i, j] += weight * raster[i - dy, j - dx]
+        out[max(0, dy): ny + min(0, dy), max(0, dx): nx + min(0, dx)] += (
+            weight * raster[max(0, -dy): ny - max(0, dy), max(0, -dx): nx - max(0, dx)]
+        )
+    return out

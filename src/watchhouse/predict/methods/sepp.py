@@ -5,7 +5,8 @@ theta * omega * exp(-omega (t - t_j)) * N(x - x_j; sigma^2): every crime briefly
 risk nearby (near-repeats). theta is the branching ratio (expected direct offspring per event),
 1/omega the mean delay in days, sigma the spatial reach in metres. They are fitted by
 expectation-maximisation over pairs of events closer than ``max_distance_m`` and
-``max_lag_days`` (found with a KD-tree, so the cost follows the pairs, not n^2).
+``max_lag_days`` (found by bucketing points in squares of the search radius, so the cost follows
+the pairs, not n^2; numpy only, as importing scipy.spatial would cost the command line more).
 
 For the forecast the background is the long-run rate per cell times the share of events the
 fit does not attribute to triggering: crime concentrates stubbornly at a few places, and a
@@ -17,10 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from watchhouse.predict.history import History
-from watchhouse.predict.methods.kde import smooth
+from watchhouse.predict.methods.kde import gaussian_filter, smooth
 
 FIT_DAYS = 365.0
 MAX_FIT_EVENTS = 20_000
@@ -39,9 +39,53 @@ class SeppFit:
     iterations: int
 
 
+def pairs_within(x: np.ndarray, y: np.ndarray, radius: float) -> np.ndarray:
+    """(m, 2) index pairs i < j of points at most ``radius`` apart (as ``cKDTree.query_pairs``).
+
+    Points are sorted into squares of side ``radius``; a pair can only join a square to itself
+    or to one of its eight neighbours, and half of those (four offsets plus the square itself)
+    see every pair once. Each point's candidates in a neighbouring square are a contiguous run
+    of the sorted order, so the candidate pairs are built with repeat and cumsum, not loops.
+    """
+    n = len(x)
+    if n < 2 or not radius > 0:
+        return np.empty((0, 2), dtype=np.int64)
+    col = np.floor((x - x.min()) / radius).astype(np.int64)
+    row = np.floor((y - y.min()) / radius).astype(np.int64) + 1
+    stride = int(row.max()) + 2  # rows 1..max: a neighbour row (+-1) never wraps into another column
+    key = col * stride + row
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    xs, ys = x[order], y[order]
+    position = np.arange(n)
+    found = []
+    for d_col, d_row in ((0, 0), (1, -1), (1, 0), (1, 1), (0, 1)):
+        if d_col == 0 and d_row == 0:
+            start = position + 1  # later points of the same square
+            end = np.searchsorted(sorted_key, sorted_key, side="right")
+        else:
+            target = sorted_key + d_col * stride + d_row
+            start = np.searchsorted(sorted_key, target, side="left")
+            end = np.searchsorted(sorted_key, target, side="right")
+        counts = np.maximum(end - start, 0)
+        total = int(counts.sum())
+        if total == 0:
+            continue
+        first = np.repeat(position, counts)
+        # Within each point's run: start, start + 1, ..., end - 1.
+        run_start = np.repeat(start - np.cumsum(counts) + counts, counts)
+        second = run_start + np.arange(total)
+        close = (xs[first] - xs[second]) ** 2 + (ys[first] - ys[second]) ** 2 <= radius * radius
+        found.append(np.column_stack([first[close], second[close]]))
+    if not found:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = order[np.concatenate(found)]
+    return np.sort(pairs, axis=1)
+
+
 def candidate_pairs(x, y, t, max_distance_m: float, max_lag_days: float):
     """(parent, child) index pairs with 0 < t_child - t_parent <= max_lag and distance <= max_distance."""
-    pairs = cKDTree(np.column_stack([x, y])).query_pairs(max_distance_m, output_type="ndarray")
+    pairs = pairs_within(x, y, max_distance_m)
     if len(pairs) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
     first, second = pairs[:, 0], pairs[:, 1]
@@ -54,10 +98,10 @@ def candidate_pairs(x, y, t, max_distance_m: float, max_lag_days: float):
 
 
 class _FineKernel:
-    """Leave-one-out Gaussian kernel density at each point from the other points, exact, over KD-tree pairs."""
+    """Leave-one-out Gaussian kernel density at each point from the other points, exact, over close pairs."""
 
     def __init__(self, x: np.ndarray, y: np.ndarray, bandwidth_m: float):
-        pairs = cKDTree(np.column_stack([x, y])).query_pairs(3 * bandwidth_m, output_type="ndarray")
+        pairs = pairs_within(x, y, 3 * bandwidth_m)
         self.a, self.b = pairs[:, 0], pairs[:, 1]
         d2 = (x[self.a] - x[self.b]) ** 2 + (y[self.a] - y[self.b]) ** 2
         self.kernel = np.exp(-d2 / (2 * bandwidth_m**2)) / (2 * np.pi * bandwidth_m**2)
@@ -73,8 +117,6 @@ class _BroadKernel:
     """Gaussian kernel density on a raster of bandwidth/2 cells (cheap at city scale), own point left out."""
 
     def __init__(self, x: np.ndarray, y: np.ndarray, bandwidth_m: float):
-        from scipy.ndimage import gaussian_filter
-
         cell = bandwidth_m / 2
         x0, y0 = float(x.min()), float(y.min())
         nx = int((x.max() - x0) // cell) + 1
@@ -84,13 +126,11 @@ class _BroadKernel:
         self.per_m2 = 1.0 / cell**2
         delta = np.zeros((25, 25))
         delta[12, 12] = 1.0
-        self.self_weight = gaussian_filter(delta, 2.0, mode="constant", truncate=3.0)[12, 12]
+        self.self_weight = gaussian_filter(delta, 2.0)[12, 12]
 
     def density(self, weights: np.ndarray) -> np.ndarray:
-        from scipy.ndimage import gaussian_filter
-
         raster = np.bincount(self.flat, weights=weights, minlength=self.shape[0] * self.shape[1])
-        smoothed = gaussian_filter(raster.reshape(self.shape), 2.0, mode="constant", truncate=3.0)
+        smoothed = gaussian_filter(raster.reshape(self.shape), 2.0)
         return np.maximum(smoothed.reshape(-1)[self.flat] - self.self_weight * weights, 0.0) * self.per_m2
 
 
