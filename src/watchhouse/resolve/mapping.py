@@ -32,12 +32,14 @@ from typing import Any
 
 import yaml
 
+# Value transforms as DuckDB SQL over the column ("{}"): preparation is one SQL query.
+STRIP_SQL = r"regexp_replace({}, '^[\s\x0b\x{{a0}}]+|[\s\x0b\x{{a0}}]+$', '', 'g')"
 TRANSFORMS = {
-    "strip": lambda s: s.str.strip(),
-    "upper": lambda s: s.str.upper(),
-    "lower": lambda s: s.str.lower(),
-    "digits": lambda s: s.str.replace(r"\D+", "", regex=True),
-    "alphanumeric": lambda s: s.str.replace(r"[^0-9A-Za-z]+", "", regex=True),
+    "strip": STRIP_SQL,
+    "upper": "upper({})",
+    "lower": "lower({})",
+    "digits": r"regexp_replace({}, '\D+', '', 'g')",
+    "alphanumeric": "regexp_replace({}, '[^0-9A-Za-z]+', '', 'g')",
 }
 SINGLE_COLUMN_FIELDS = ("given_name", "family_name", "full_name", "locality", "postcode", "region", "sex")
 KNOWN_FIELDS = (*SINGLE_COLUMN_FIELDS, "date_of_birth", "address", "identifiers")

@@ -11,10 +11,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from watchhouse.resolve.mapping import TRANSFORMS, ColumnSpec, MappingError, PersonMapping
-from watchhouse.resolve.names import family_name_columns, given_name_columns, split_full_name
+from watchhouse.resolve.mapping import TRANSFORMS, STRIP_SQL, ColumnSpec, MappingError, PersonMapping
+from watchhouse.resolve.names import connection, given_keys_join, name_stages, split_full_name_sql, words_sql
 
 UK_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})$")
 STREET_WORDS = {
@@ -23,6 +24,8 @@ STREET_WORDS = {
     "tce": "terrace", "terr": "terrace", "gr": "grove", "pk": "park", "hwy": "highway", "mt": "mount",
 }
 OLDEST_PLAUSIBLE_BIRTH = pd.Timestamp("1880-01-01")
+
+
 class UnusableFileError(ValueError):
     """A file whose rows cannot be linked: linking it would pair people at random."""
 
@@ -54,48 +57,52 @@ class PreparedRecords:
         return present
 
 
-def _apply(values: pd.Series, spec: ColumnSpec | None) -> pd.Series:
+def _apply(expr: str, spec: ColumnSpec | None) -> str:
     if spec is None or spec.transform is None:
-        return values
-    return TRANSFORMS[spec.transform](values.astype("string"))
+        return expr
+    return TRANSFORMS[spec.transform].format(expr)
 
 
-def _blank_missing(frame: pd.DataFrame, missing: tuple[str, ...]) -> pd.DataFrame:
-    missing_set = set(missing)
-    out = {}
-    for column in frame.columns:
-        text = frame[column].astype("string").str.strip()
-        out[column] = text.mask(text.str.lower().isin(missing_set) | text.isna(), pd.NA)
-    return pd.DataFrame(out, index=frame.index)
+def _street_words_sql(expr: str) -> str:
+    cases = " ".join(f"WHEN '{short}' THEN '{full}'" for short, full in STREET_WORDS.items())
+    return (f"nullif(array_to_string(list_transform(string_split({expr}, ' '), "
+            f"lambda t: CASE t {cases} ELSE t END), ' '), '')")
+
+
+def _postcode_sql(expr: str) -> list[str]:
+    """UK postcodes become 'LS1 4AP' with sector/district/area; others stay as upper-case text."""
+    compact = f"nullif(regexp_replace(upper({expr}), '[^A-Z0-9]', '', 'g'), '')"
+    outward = f"regexp_extract({compact}, '{UK_POSTCODE.pattern}', 1)"
+    inward = f"regexp_extract({compact}, '{UK_POSTCODE.pattern}', 2)"
+    return [f"{compact} AS wh_pc", f"{outward} AS wh_out", f"{inward} AS wh_in"]
+
+
+POSTCODE_COLUMNS = [
+    "CASE WHEN wh_out <> '' THEN wh_out || ' ' || wh_in ELSE wh_pc END AS postcode",
+    "CASE WHEN wh_out <> '' THEN wh_out || ' ' || left(wh_in, 1) END AS postcode_sector",
+    "CASE WHEN wh_out <> '' THEN wh_out END AS postcode_district",
+    "CASE WHEN wh_out <> '' THEN regexp_extract(wh_out, '^([A-Z]{1,2})', 1) END AS postcode_area",
+]
+
+
+def _run(query: str, frame: pd.DataFrame, parameters: dict | None = None) -> pd.DataFrame:
+    con = connection()
+    con.register("wh_input", frame)
+    try:
+        return con.execute(query, parameters or {}).df()
+    finally:
+        con.unregister("wh_input")
 
 
 def standard_postcode(values: pd.Series) -> pd.DataFrame:
     """UK postcodes become 'LS1 4AP' with sector/district/area; others stay as upper-case text."""
-    compact = values.astype("string").str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
-    compact = compact.mask(compact == "", pd.NA)
-    parts = compact.str.extract(UK_POSTCODE)
-    is_uk = parts[0].notna()
-    postcode = compact.copy()
-    postcode[is_uk] = parts[0][is_uk] + " " + parts[1][is_uk]
-    sector = (parts[0] + " " + parts[1].str.slice(0, 1)).where(is_uk)
-    return pd.DataFrame(
-        {
-            "postcode": postcode,
-            "postcode_sector": sector.astype("string"),
-            "postcode_district": parts[0].where(is_uk).astype("string"),
-            "postcode_area": parts[0].str.extract(r"^([A-Z]{1,2})")[0].where(is_uk).astype("string"),
-        },
-        index=values.index,
-    )
-
-
-def standard_address(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
-    joined = frame[list(columns)].fillna("").astype(str).agg(" ".join, axis=1)
-    text = joined.str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
-    for short, full in STREET_WORDS.items():
-        text = text.str.replace(rf"\b{short}\b", full, regex=True)
-    address = text.mask(text == "", pd.NA).astype("string")
-    return pd.DataFrame({"address": address}, index=frame.index)
+    frame = pd.DataFrame({"wh_row": range(len(values)),
+                          "pc": values.astype("string").to_numpy(dtype=object, na_value=None)})
+    query = (f"SELECT {', '.join(POSTCODE_COLUMNS)} FROM (SELECT wh_row, {', '.join(_postcode_sql('pc'))} "
+             "FROM wh_input) ORDER BY wh_row")
+    out = _run(query, frame).astype("string")
+    out.index = values.index
+    return out
 
 
 def _parse_dates(values: pd.Series, date_format: str) -> pd.Series:
@@ -117,71 +124,97 @@ def read_person_file(path: Path, mapping: PersonMapping) -> pd.DataFrame:
         raise MappingError(f"{path}: cannot be read as CSV: {error}") from None
 
 
+def _standardise_sql(mapping: PersonMapping, column: dict[str, str]) -> str:
+    """One query from the raw mapped columns (c0, c1, ...) to the person features, in input order.
+
+    Each stage selects from the one before, so no expression is computed twice.
+    """
+    def spec_sql(spec: ColumnSpec | None) -> str | None:
+        return None if spec is None else _apply(column[spec.column], spec)
+
+    raw = sorted(set(column.values()))
+    stripped = ", ".join(f"{STRIP_SQL.format(c)} AS {c}" for c in raw)
+    blanked = ", ".join(f"CASE WHEN list_contains($missing, lower({c})) THEN NULL ELSE {c} END AS {c}" for c in raw)
+    given, family = spec_sql(mapping.given_name), spec_sql(mapping.family_name)
+    if mapping.full_name is not None:
+        full_given, full_family = split_full_name_sql(spec_sql(mapping.full_name))
+        given = full_given if given is None else f"coalesce({given}, {full_given})"
+        family = full_family if family is None else f"coalesce({family}, {full_family})"
+
+    fields = [f"{column[mapping.id_column]} AS rec_id",
+              f"{given or 'NULL::VARCHAR'} AS wh_given", f"{family or 'NULL::VARCHAR'} AS wh_family",
+              f"{spec_sql(mapping.date_of_birth) or 'NULL::VARCHAR'} AS wh_dob_raw"]
+    if mapping.address:
+        joined = "concat_ws(' ', " + ", ".join(f"coalesce({column[c]}, '')" for c in mapping.address) + ")"
+        fields.append(f"{_street_words_sql(words_sql(joined))} AS address")
+    else:
+        fields.append("NULL::VARCHAR AS address")
+    for name in ("locality", "region", "sex"):
+        value = spec_sql(getattr(mapping, name))
+        fields.append(f"{words_sql(value) if value else 'NULL::VARCHAR'} AS {name}")
+    postcode = spec_sql(mapping.postcode)
+    fields += _postcode_sql(postcode) if postcode else ["NULL::VARCHAR AS wh_pc", "'' AS wh_out", "'' AS wh_in"]
+    for name, spec in mapping.identifiers.items():
+        fields.append(f"nullif(regexp_replace(upper({spec_sql(spec)}), '[^0-9A-Z]', '', 'g'), '') AS id_{name}")
+
+    query = f"SELECT wh_row, {stripped} FROM wh_input"
+    query = f"SELECT wh_row, {blanked} FROM ({query})"
+    query = f"SELECT wh_row, {', '.join(fields)} FROM ({query})"
+    for stage in name_stages("wh_given", "wh_family"):
+        query = f"SELECT *, {stage} FROM ({query})"
+    keys_select, keys_join = given_keys_join("nick")
+    identifiers = "".join(f", id_{name}" for name in mapping.identifiers)
+    return (
+        f"SELECT rec_id, given_name, {keys_select}, given_middle, given_initial, family_name, family_initial, "
+        "family_first, family_last, coalesce(name_suffix_given, name_suffix_family) AS name_suffix, wh_dob_raw, "
+        f"address, locality, region, left(sex, 1) AS sex, {', '.join(POSTCODE_COLUMNS)}{identifiers} "
+        f"FROM ({query}) AS q {keys_join} ORDER BY wh_row"
+    )
+
+
 def standardise(raw: pd.DataFrame, mapping: PersonMapping, *, file: str, source: int,
                 issues: list[Issue]) -> pd.DataFrame:
     """Turn one file's mapped columns into the model's person features."""
     raw.columns = [c.strip() for c in raw.columns]
-    values = _blank_missing(raw[mapping.columns()], mapping.missing_values)
-    row_numbers = pd.Series(range(2, len(values) + 2), index=values.index)  # header is line 1
-    rec_id = values[mapping.id_column]
-    out = pd.DataFrame({"source": source, "rec_id": rec_id}, index=values.index)
+    names = mapping.columns()
+    column = {name: f"c{index}" for index, name in enumerate(names)}
+    data = pd.DataFrame({"wh_row": np.arange(len(raw), dtype=np.int64)})
+    for name in names:
+        values = raw[name]
+        if values.dtype != object or values.isna().any():  # DuckDB reads plain str objects fastest
+            values = values.astype("string").to_numpy(dtype=object, na_value=None)
+        data[column[name]] = np.asarray(values, dtype=object)
+    std = _run(_standardise_sql(mapping, column), data, {"missing": list(mapping.missing_values)})
 
-    given = _apply(values[mapping.given_name.column], mapping.given_name) if mapping.given_name else None
-    family = _apply(values[mapping.family_name.column], mapping.family_name) if mapping.family_name else None
-    if mapping.full_name is not None:
-        full_given, full_family = split_full_name(_apply(values[mapping.full_name.column], mapping.full_name))
-        given = full_given if given is None else given.fillna(full_given)
-        family = full_family if family is None else family.fillna(full_family)
-    empty = pd.Series(pd.NA, index=values.index, dtype="string")
-    given_cols = given_name_columns(given if given is not None else empty)
-    family_cols = family_name_columns(family if family is not None else empty)
-    out = out.join(given_cols.drop(columns="name_suffix_given")).join(family_cols.drop(columns="name_suffix_family"))
-    out["name_suffix"] = given_cols["name_suffix_given"].fillna(family_cols["name_suffix_family"])
-
-    out["dob"] = pd.Series(pd.NA, index=values.index, dtype="string")
-    for part in ("dob_year", "dob_month", "dob_day"):
-        out[part] = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    row_numbers = np.arange(2, len(std) + 2)  # header is line 1
+    text_columns = [c for c in std.columns if c not in ("wh_dob_raw",)]
+    std[text_columns] = std[text_columns].astype("string")
+    raw_dob = std.pop("wh_dob_raw")
+    dob = pd.Series(pd.NA, index=std.index, dtype="string")
+    parts = {part: pd.Series(pd.NA, index=std.index, dtype="Int64") for part in ("dob_year", "dob_month", "dob_day")}
     if mapping.date_of_birth is not None:
-        raw_dob = _apply(values[mapping.date_of_birth.column], mapping.date_of_birth)
         parsed = _parse_dates(raw_dob, mapping.date_format)
         implausible = parsed.notna() & ((parsed > pd.Timestamp.now()) | (parsed < OLDEST_PLAUSIBLE_BIRTH))
         unreadable = raw_dob.notna() & parsed.isna()
-        for index in raw_dob.index[unreadable | implausible]:
+        for index in np.flatnonzero((unreadable | implausible).to_numpy()):
             reason = (
-                f"not a date in format {mapping.date_format}" if unreadable[index]
+                f"not a date in format {mapping.date_format}" if unreadable.iat[index]
                 else "date of birth in the future or before 1880"
             )
-            issues.append(Issue(file, int(row_numbers[index]), str(rec_id[index]), "date_of_birth",
-                                str(raw_dob[index]), reason, "value cleared"))
+            issues.append(Issue(file, int(row_numbers[index]), str(std["rec_id"].iat[index]), "date_of_birth",
+                                str(raw_dob.iat[index]), reason, "value cleared"))
         parsed = parsed.mask(implausible)
-        out["dob"] = parsed.dt.strftime("%Y-%m-%d").astype("string")
-        out["dob_year"] = parsed.dt.year.astype("Int64")
-        out["dob_month"] = parsed.dt.month.astype("Int64")
-        out["dob_day"] = parsed.dt.day.astype("Int64")
+        known = parsed.notna().to_numpy()
+        days = parsed.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+        dob = pd.Series(pd.array(np.where(known, days.astype(str), None), dtype="string"), index=std.index)
+        parts = {"dob_year": parsed.dt.year.astype("Int64"), "dob_month": parsed.dt.month.astype("Int64"),
+                 "dob_day": parsed.dt.day.astype("Int64")}
 
-    if mapping.address:
-        out = out.join(standard_address(values, mapping.address))
-    else:
-        out["address"] = pd.Series(pd.NA, index=values.index, dtype="string")
-    for name in ("locality", "region", "sex"):
-        spec = getattr(mapping, name)
-        if spec is None:
-            out[name] = pd.Series(pd.NA, index=values.index, dtype="string")
-        else:
-            text = _apply(values[spec.column], spec).str.lower().str.replace(r"[^a-z0-9]+", " ", regex=True).str.strip()
-            out[name] = text.mask(text == "", pd.NA)
-    if mapping.sex is not None:
-        out["sex"] = out["sex"].str.slice(0, 1)
-    if mapping.postcode is not None:
-        out = out.join(standard_postcode(_apply(values[mapping.postcode.column], mapping.postcode)))
-    else:
-        for column in ("postcode", "postcode_sector", "postcode_district", "postcode_area"):
-            out[column] = pd.Series(pd.NA, index=values.index, dtype="string")
-    for name, spec in mapping.identifiers.items():
-        cleaned = _apply(values[spec.column], spec).str.upper().str.replace(r"[^0-9A-Z]", "", regex=True)
-        out[f"id_{name}"] = cleaned.mask(cleaned == "", pd.NA)
-
-    return _set_aside_unusable_rows(out, mapping, file=file, rows=row_numbers, issues=issues)
+    at = std.columns.get_loc("name_suffix") + 1
+    out = pd.concat([std.iloc[:, :at], pd.DataFrame({"dob": dob, **parts}), std.iloc[:, at:]], axis=1)
+    out.insert(0, "source", np.int64(source))
+    return _set_aside_unusable_rows(out, mapping, file=file, rows=pd.Series(row_numbers, index=out.index),
+                                    issues=issues)
 
 
 def _set_aside_unusable_rows(out: pd.DataFrame, mapping: PersonMapping, *, file: str, rows: pd.Series,
