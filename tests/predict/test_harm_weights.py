@@ -54,3 +54,23 @@ def test_bad_tables_are_clear_errors(tmp_path):
 def test_proactive_offences_are_recognised():
     assert is_proactive("drugs") and is_proactive("NARCOTICS") and is_proactive("Possession of weapons")
     assert not is_proactive("burglary")
+
+
+def test_one_proactive_list_for_forecasts_fairness_and_simulation(tmp_path):
+    from watchhouse.predict import feedback, harm
+
+    names = ["drugs", "Drugs", "Possession of weapons", "stop-and-search", "Stop and search", "NARCOTICS",
+             "WEAPONS VIOLATION", "CONCEALED CARRY LICENSE VIOLATION", "burglary", "Public disorder and weapons",
+             "Violence and sexual offences", "THEFT", None, float("nan")]
+    assert [harm.is_proactive(n) for n in names] == [feedback.is_proactive(n) for n in names]
+    assert harm.reported_mask(names).tolist() == feedback.reported_mask(names).tolist() == [
+        False, False, False, False, False, False, False, False, True, True, True, True, True, True]
+    assert feedback.PROACTIVE_CATEGORIES == load_harm_table().proactive_categories
+    # A force's own weights table keeps the shipped lists unless it states its own.
+    own = tmp_path / "own.yaml"
+    own.write_text("categories:\n  burglary: 99\n")
+    assert load_harm_table(own).is_proactive("drugs")
+    stated = tmp_path / "stated.yaml"
+    stated.write_text("categories:\n  burglary: 99\nproactive_categories: []\nproactive_keywords: [shoplifting]\n")
+    table = load_harm_table(stated)
+    assert not table.is_proactive("drugs") and table.is_proactive("Shoplifting")

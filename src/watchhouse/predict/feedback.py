@@ -9,9 +9,10 @@ already were, not where crime is. A forecast trained on them sends patrols back 
 places, which find more, which raises the forecast there: the runaway feedback loop of
 Ensign, Friedler, Neville, Scheidegger and Venkatasubramanian, "Runaway Feedback Loops in
 Predictive Policing" (FAT* 2018). The Cambridge Crime Harm Index excludes the same offences
-for the same reason. So by default Watchhouse trains on publicly reported offences and
-leaves out ``PROACTIVE_CATEGORIES`` (police.uk slugs) and categories containing
-``PROACTIVE_KEYWORDS`` (other feeds); ``is_proactive`` and ``reported_mask`` apply both, and
+for the same reason. So by default Watchhouse trains on publicly reported offences. Which
+offences are proactive is stated once, in the harm table (``proactive_categories``, police.uk
+slugs, and ``proactive_keywords`` for other feeds, in ``harm_weights.yaml``);
+``is_proactive`` and ``reported_mask`` (here, and in ``watchhouse.predict.harm``) read it, and
 every helper that trains or weights should use them rather than keep its own list.
 
 ``simulate_feedback`` reproduces the loop on areas with known true rates; ``district_fairness``
@@ -21,25 +22,13 @@ reports how flagged area and patrol hours fall across districts against their sh
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from watchhouse.crimes.categories import category_slug, slugify
-
-# data.police.uk slugs of offences mostly found by police activity rather than reported:
-# "drugs" (possession and supply found on patrol or search), "possession-of-weapons", and
-# "stop-and-search" for records of stop-and-search finds. The older combined archive category
-# "public-disorder-weapons" (before May 2013) mixes reported public-order offences with
-# found weapons; it is kept, because dropping it would drop mostly reported crime.
-PROACTIVE_CATEGORIES: frozenset[str] = frozenset({"drugs", "possession-of-weapons", "stop-and-search"})
-# The same offences as other cities' feeds name them (e.g. Chicago's "NARCOTICS", "WEAPONS
-# VIOLATION", "CONCEALED CARRY LICENSE VIOLATION"): matched as words within the category.
-PROACTIVE_KEYWORDS: tuple[str, ...] = (
-    "drug", "narcotic", "possession of weapon", "weapons violation", "concealed carry", "stop and search",
-)
+from watchhouse.predict.harm import HarmTable, category_key, is_proactive, load_harm_table, reported_mask
 
 Training = Literal["reported", "recorded", "discovered"]
 # Categories the simulation's records carry: one the public reports, one patrols find.
@@ -47,34 +36,16 @@ REPORTED_CATEGORY = "Burglary"
 FOUND_CATEGORY = "Drugs"
 
 
-def category_key(category: str) -> str:
-    """The data.police.uk slug for a category given as a slug or an archive name."""
-    return category_slug(category) or slugify(category)
+def __getattr__(name: str):
+    # The lists live in the harm table; these names read them, so no second copy can drift.
+    if name == "PROACTIVE_CATEGORIES":
+        return load_harm_table().proactive_categories
+    if name == "PROACTIVE_KEYWORDS":
+        return load_harm_table().proactive_keywords
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def is_proactive(category: str, proactive: Iterable[str] = PROACTIVE_CATEGORIES,
-                 keywords: Iterable[str] = PROACTIVE_KEYWORDS) -> bool:
-    """True for offences found by police activity (excluded from training by default): a
-    police.uk slug or archive name in ``proactive``, or a category containing a keyword."""
-    key = category_key(category)
-    if key in {category_key(c) for c in proactive}:
-        return True
-    words = " ".join(key.split("-"))
-    return any(keyword in words for keyword in keywords)
-
-
-def reported_mask(categories: Iterable[str], proactive: Iterable[str] = PROACTIVE_CATEGORIES,
-                  keywords: Iterable[str] = PROACTIVE_KEYWORDS) -> np.ndarray:
-    """Boolean mask of the events to train on: those whose category is not proactively found."""
-    proactive, keywords = tuple(proactive), tuple(keywords)
-    kept: dict[str, bool] = {}
-    out = []
-    for category in categories:
-        text = "" if category is None or (isinstance(category, float) and math.isnan(category)) else str(category)
-        if text not in kept:
-            kept[text] = not is_proactive(text, proactive, keywords)
-        out.append(kept[text])
-    return np.array(out, dtype=bool)
+__all__ = ["HarmTable", "category_key", "is_proactive", "reported_mask"]
 
 
 # --- the feedback-loop simulation -------------------------------------------------------------
@@ -149,7 +120,7 @@ def simulate_feedback(
     forecast: np.ndarray | None = None
     history = np.empty((rounds, n_areas))
     # The records carry categories, and the default training goes through the same filter as
-    # real data: reported_mask drops what PROACTIVE_CATEGORIES names.
+    # real data: reported_mask drops what the harm table's proactive_categories names.
     categories = np.array([REPORTED_CATEGORY, FOUND_CATEGORY], dtype=object)
     kept = {"reported": reported_mask(categories), "recorded": np.array([True, True]),
             "discovered": ~reported_mask(categories)}[training]

@@ -128,11 +128,9 @@ def select_history(events: Events, as_of_days: float, category: str | None) -> E
 
 
 def _reported(events: Events) -> Events:
-    from watchhouse.predict.harm import load_harm_table
+    from watchhouse.predict.harm import reported_mask
 
-    table = load_harm_table()
-    proactive = {c: table.is_proactive(c) for c in set(events.category.tolist())}
-    kept = events.subset(np.array([not proactive[c] for c in events.category.tolist()], dtype=bool))
+    kept = events.subset(reported_mask(events.category))
     if len(kept) == 0:
         raise ForecastError("every event before as-of is a proactively found offence (drugs, weapons); none left")
     return kept

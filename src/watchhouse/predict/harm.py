@@ -7,6 +7,7 @@ by the WATCHHOUSE_HARM_TABLE environment variable, with the same keys.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,7 +33,8 @@ class HarmTable:
     default_weight: float
     categories: dict[str, float]
     keywords: tuple[tuple[str, float], ...]
-    proactive_keywords: tuple[str, ...]
+    proactive_categories: frozenset[str]  # police.uk slugs
+    proactive_keywords: tuple[str, ...]  # words, punctuation turned into spaces
 
     def weight(self, category: object) -> float:
         """Weight of a category: exact police.uk-style slug first, then the first keyword, then the default."""
@@ -48,9 +50,26 @@ class HarmTable:
         return self.default_weight
 
     def is_proactive(self, category: object) -> bool:
-        text = " ".join(str(category).lower().split())
-        slug = _slug(category)
-        return any(k in text or k in slug for k in self.proactive_keywords)
+        """Found by police activity rather than reported: a listed police.uk slug (or archive name),
+        or a category containing one of the keywords as words."""
+        if category is None or (isinstance(category, float) and math.isnan(category)):
+            return False
+        key = category_key(str(category))
+        if key in self.proactive_categories:
+            return True
+        words = " ".join(key.split("-"))
+        return any(keyword in words for keyword in self.proactive_keywords)
+
+
+def category_key(category: str) -> str:
+    """The data.police.uk slug for a category given as a slug or an archive name, else its own slug."""
+    from watchhouse.crimes.categories import category_slug
+
+    return category_slug(category) or _slug(category)
+
+
+def _words(text: object) -> str:
+    return " ".join(_slug(text).split("-"))
 
 
 def load_harm_table(path: str | Path | None = None) -> HarmTable:
@@ -80,12 +99,24 @@ def _load(path: str) -> HarmTable:
     negative = [k for k, v in list(categories.items()) + list(keywords) if v < 0]
     if negative or default < 0:
         raise HarmTableError(f"{path}: weights must not be negative ({', '.join(negative) or 'default_weight'})")
+    # The proactive lists are one list for the whole application: a force's own weights table
+    # that does not restate them keeps the shipped ones (an empty list states "none").
+    shipped = None if Path(path) == DEFAULT_TABLE.resolve() else _load(str(DEFAULT_TABLE.resolve()))
+    if "proactive_categories" in raw or shipped is None:
+        proactive_categories = frozenset(category_key(str(c)) for c in raw.get("proactive_categories") or ())
+    else:
+        proactive_categories = shipped.proactive_categories
+    if "proactive_keywords" in raw or shipped is None:
+        proactive_keywords = tuple(_words(k) for k in raw.get("proactive_keywords") or ())
+    else:
+        proactive_keywords = shipped.proactive_keywords
     return HarmTable(
         source=str(raw.get("source", path)),
         default_weight=default,
         categories=categories,
         keywords=keywords,
-        proactive_keywords=tuple(str(k).lower() for k in raw.get("proactive_keywords") or ()),
+        proactive_categories=proactive_categories,
+        proactive_keywords=proactive_keywords,
     )
 
 
@@ -104,3 +135,12 @@ def harm_weights(categories, table: HarmTable | None = None) -> np.ndarray:
 def is_proactive(category: object, table: HarmTable | None = None) -> bool:
     """True for offences mostly found by patrols (drugs, weapon possession), not reported."""
     return (table or load_harm_table()).is_proactive(category)
+
+
+def reported_mask(categories, table: HarmTable | None = None) -> np.ndarray:
+    """Boolean mask of the events to train on: those whose category is not proactively found."""
+    table = table or load_harm_table()
+    values = [c if isinstance(c, str) else ("" if c is None or (isinstance(c, float) and math.isnan(c)) else str(c))
+              for c in categories]
+    kept = {c: not table.is_proactive(c) for c in set(values)}
+    return np.array([kept[c] for c in values], dtype=bool)
