@@ -21,6 +21,7 @@ class Permission(StrEnum):
     VIEW_WHO_VIEWED = "view-who-viewed"  # the access trail on a person's page
     READ_AUDIT = "read-audit"
     MANAGE_USERS = "manage-users"
+    WRITE_RECORDS = "write-records"  # send source records one at a time through the API
 
 
 _FRONT_LINE = {Permission.SEARCH_PEOPLE, Permission.VIEW_PERSON}
@@ -39,6 +40,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PARTNER: frozenset(),
     Role.AUDITOR: frozenset({Permission.READ_AUDIT}),
     Role.ADMIN: frozenset({Permission.MANAGE_USERS}),
+    # A system account writes its own records and reads nothing back but the person id it joined.
+    Role.SOURCE_SYSTEM: frozenset({Permission.WRITE_RECORDS}),
 }
 
 

@@ -15,6 +15,7 @@ class Role(StrEnum):
     PARTNER = "partner"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    SOURCE_SYSTEM = "source-system"  # a force or partner system sending its records as they are made
 
     @classmethod
     def parse(cls, text: str | Role) -> Role:

@@ -474,10 +474,11 @@ def get_record(bind: Engine | Connection, viewer: Viewer, kind: str, record_id: 
         return _records_by_id(connection, viewer, kind, [record_id]).get(record_id)
 
 
-def person_row_batches(bind: Engine | Connection, columns: list, *, batch_size: int = 10_000) -> Iterator[list[Any]]:
+def person_row_batches(bind: Engine | Connection, columns: list, *, batch_size: int = 10_000,
+                       after_id: int = 0) -> Iterator[list[Any]]:
     """Person rows joined to their master, in id order and in batches, each batch read in its
     own short transaction (with an engine) so a long walk never holds the database."""
-    last_id = 0
+    last_id = after_id
     engine = bind if isinstance(bind, Engine) else None
     while True:
         with (engine.connect() if engine is not None else _borrow(bind)) as connection:
@@ -494,12 +495,14 @@ def person_row_batches(bind: Engine | Connection, columns: list, *, batch_size: 
         yield rows
 
 
-def iter_people(bind: Engine | Connection, viewer: Viewer, *, batch_size: int = 10_000) -> Iterator[list[dict[str, Any]]]:
+def iter_people(bind: Engine | Connection, viewer: Viewer, *, batch_size: int = 10_000,
+                after_id: int = 0) -> Iterator[list[dict[str, Any]]]:
     """Every source person record the viewer may see, in id order and in batches, as flat dicts
     (id, master_id, source_system, source_record_id and the person fields): the linkage
-    engine's input. Withheld fields are absent from each dict."""
+    engine's input. Withheld fields are absent from each dict. ``after_id`` starts after that
+    record id, so a reader can pick up only the records added since it last looked."""
     columns = [record_people, master_person_members.c.master_id]
-    for rows in person_row_batches(bind, columns, batch_size=batch_size):
+    for rows in person_row_batches(bind, columns, batch_size=batch_size, after_id=after_id):
         batch = []
         for row in rows:
             view = source_record_view(viewer, "person", row)
