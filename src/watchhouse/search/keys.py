@@ -28,6 +28,10 @@ KEY_WEIGHTS = {
     "ps": 1.0,  # postcode sector
     "t": 6.0,  # telephone
     "i": 10.0,  # identifier (PNC, NI number, driving licence)
+    # Family name with given name, as one key: "david smith" is a few hundred people among a
+    # million where "smith" and "david" are tens of thousands each, so a name search stays fast.
+    "n": 7.0,  # family name token | formal given name
+    "np": 3.0,  # their sounds
 }
 
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})$")
@@ -107,11 +111,25 @@ def _given_keys(given_name: str) -> frozenset[str]:
     return frozenset(keys)
 
 
+@lru_cache(maxsize=200_000)
+def _name_pair_keys(given_name: str, family_name: str) -> frozenset[str]:
+    given = name_tokens(given_name)[:1]
+    if not given:
+        return frozenset()
+    keys = set()
+    for family in name_tokens(family_name):
+        keys.update(f"n:{family}|{formal}" for formal in formal_names(given[0]))
+        keys.add(f"np:{metaphone(family)}|{metaphone(given[0])}")
+    return frozenset(keys)
+
+
 def person_keys(values: dict) -> set[str]:
     """Every key a person record can be found by."""
     keys: set[str] = set()
     if values.get("family_name"):
         keys |= _family_keys(str(values["family_name"]))
+        if values.get("given_name"):
+            keys |= _name_pair_keys(str(values["given_name"]), str(values["family_name"]))
     if values.get("given_name"):
         keys |= _given_keys(str(values["given_name"]))
     dob = values.get("date_of_birth")
@@ -232,6 +250,18 @@ def query_keys(query: PersonQuery) -> dict[str, float]:
         for formal in formal_names(token):
             add(f"g:{formal}", KEY_WEIGHTS["g"])
         add(f"gp:{metaphone(token)}", KEY_WEIGHTS["gp"])
+    # Either free-text name may be the family name and another the given name.
+    for family in query.names:
+        for given in query.names:
+            if given != family:
+                for formal in formal_names(given):
+                    add(f"n:{family}|{formal}", KEY_WEIGHTS["n"])
+                add(f"np:{metaphone(family)}|{metaphone(given)}", KEY_WEIGHTS["np"])
+    for family in name_tokens(query.family_name):
+        for given in (name_tokens(query.given_name) or query.names)[:1]:
+            for formal in formal_names(given):
+                add(f"n:{family}|{formal}", KEY_WEIGHTS["n"])
+            add(f"np:{metaphone(family)}|{metaphone(given)}", KEY_WEIGHTS["np"])
     for token in name_tokens(query.family_name):
         add(f"f:{token}", KEY_WEIGHTS["f"])
         add(f"fp:{metaphone(token)}", KEY_WEIGHTS["fp"])

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,9 +25,12 @@ from watchhouse.search.keys import (
     postcode_parts,
     query_keys,
 )
-from watchhouse.search.tables import search_keys, search_people
+from watchhouse.search.tables import search_key_counts, search_keys, search_people
 
 CANDIDATES = 300  # enough that the right person is almost always among them, few enough to rank fast
+# A key held by more records than this (a common surname or given name, a postcode sector) does
+# not *find* candidates when the query has rarer keys; it still adds to the score of those found.
+SELECTIVE = 5000
 
 
 @lru_cache(maxsize=1024)
@@ -62,16 +66,18 @@ def _bulk_insert(connection: Connection, table: sa.Table, columns: tuple[str, ..
     connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
 
 
-def index_people(connection: Connection, people: Iterable[dict], *, fresh: bool = False) -> int:
-    """(Re-)index person records: dicts with id, master_id, marking and the person fields.
-    ``fresh`` says none of them is in the index yet (a rebuild), so nothing needs deleting."""
-    people = list(people)
-    if not people:
-        return 0
+def _index(connection: Connection, people: list[dict], *, fresh: bool) -> Counter:
+    """Write the index rows of ``people``; returns how many records each key gained (or lost)."""
+    change: Counter = Counter()
     if not fresh:
         ids = [p["id"] for p in people]
         for start in range(0, len(ids), 1000):
             chunk = ids[start : start + 1000]
+            for key, records in connection.execute(
+                sa.select(search_keys.c.key, sa.func.count()).where(search_keys.c.person_id.in_(chunk))
+                .group_by(search_keys.c.key)
+            ):
+                change[key] -= records
             connection.execute(search_keys.delete().where(search_keys.c.person_id.in_(chunk)))
             connection.execute(search_people.delete().where(search_people.c.person_id.in_(chunk)))
     key_rows, people_rows = [], []
@@ -83,23 +89,54 @@ def index_people(connection: Connection, people: Iterable[dict], *, fresh: bool 
                             born.isoformat() if born and dates_as_text else born, clearance, caveats))
         for key in person_keys(person):
             key_rows.append((key[:120], person["id"], clearance, caveats))
+            change[key[:120]] += 1
     key_rows.sort()  # in primary-key order: B-tree inserts land next to each other
     _bulk_insert(connection, search_people, ("person_id", "master_id", "date_of_birth", "clearance", "caveats"),
                  people_rows)
     _bulk_insert(connection, search_keys, ("key", "person_id", "clearance", "caveats"), key_rows)
+    return change
+
+
+def _add_counts(connection: Connection, change: Counter) -> None:
+    rows = [{"key": key, "records": n} for key, n in change.items() if n]
+    if not rows:
+        return
+    if connection.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(search_key_counts)
+    statement = statement.on_conflict_do_update(
+        index_elements=[search_key_counts.c.key],
+        set_={"records": search_key_counts.c.records + statement.excluded.records},
+    )
+    for start in range(0, len(rows), 5000):
+        connection.execute(statement, rows[start : start + 5000])
+
+
+def index_people(connection: Connection, people: Iterable[dict]) -> int:
+    """(Re-)index person records: dicts with id, master_id, marking and the person fields."""
+    people = list(people)
+    if not people:
+        return 0
+    _add_counts(connection, _index(connection, people, fresh=False))
     return len(people)
 
 
 def rebuild_index(engine: Engine, *, progress=None) -> int:
     """Index every person record afresh from the records capability."""
     total = 0
+    counts: Counter = Counter()
     with engine.begin() as connection:
         connection.execute(search_keys.delete())
         connection.execute(search_people.delete())
+        connection.execute(search_key_counts.delete())
         for batch in iter_people_for_index(connection, batch_size=50_000):
-            total += index_people(connection, batch, fresh=True)
+            counts.update(_index(connection, batch, fresh=True))
+            total += len(batch)
             if progress is not None:
                 progress(len(batch))
+        _bulk_insert(connection, search_key_counts, ("key", "records"), sorted(counts.items()))
     return total
 
 
@@ -127,15 +164,26 @@ def _candidates(connection: Connection, viewer: Viewer, query: PersonQuery, limi
     clearance = int(viewer.clearance)
     if not keys:  # age range alone: the index on date of birth
         return _by_age(connection, query, clearance, admitted, limit)
+    held = dict(connection.execute(
+        sa.select(search_key_counts.c.key, search_key_counts.c.records).where(search_key_counts.c.key.in_(list(keys)))
+    ).all())
+    keys = {key: weight for key, weight in keys.items() if held.get(key)}  # a key nobody holds finds nobody
+    if not keys:
+        return []
     values = sa.values(sa.column("key", sa.String), sa.column("kind", sa.String), sa.column("weight", sa.Float),
                        name="wanted").data([(key, key.split(":", 1)[0], weight) for key, weight in keys.items()]).cte("wanted")
+    visible = (search_keys.c.clearance <= clearance, search_keys.c.caveats.in_(admitted))
     per_kind = (
         sa.select(search_keys.c.person_id, values.c.kind, sa.func.max(values.c.weight).label("weight"))
         .join(values, values.c.key == search_keys.c.key)
-        .where(search_keys.c.clearance <= clearance, search_keys.c.caveats.in_(admitted))
-        .group_by(search_keys.c.person_id, values.c.kind)
-        .subquery()
+        .where(*visible)
     )
+    rare = sorted(key for key in keys if held[key] <= SELECTIVE)
+    if rare and len(rare) < len(keys):
+        # Candidates are found by the rare keys alone; every key still scores them.
+        found = sa.select(search_keys.c.person_id).where(search_keys.c.key.in_(rare), *visible)
+        per_kind = per_kind.where(search_keys.c.person_id.in_(found))
+    per_kind = per_kind.group_by(search_keys.c.person_id, values.c.kind).subquery()
     ranked = (
         sa.select(per_kind.c.person_id, sa.func.sum(per_kind.c.weight).label("score"))
         .group_by(per_kind.c.person_id)

@@ -28,3 +28,12 @@ search_people = Table(
     Column("clearance", Integer, nullable=False),
     Column("caveats", String(500), nullable=False, default=""),
 )
+
+# How many records hold each key, across every marking: only for choosing which keys find the
+# candidates (the rare ones), never shown, so it says nothing about what a user may see.
+search_key_counts = Table(
+    "search_key_counts",
+    metadata,
+    Column("key", String(120), primary_key=True),
+    Column("records", Integer, nullable=False),
+)
