@@ -14,14 +14,15 @@ import math
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from watchhouse.people.tables import link_evidence
+
+if TYPE_CHECKING:  # scoring needs them; reading stored evidence (the person page) does not
+    import pandas as pd
 
 # The record fields each comparison reads (comparison names as the resolve model builds them
 # from ``linking.RECORDS_MAPPING``). A comparison not listed is treated as reading every field.
@@ -68,6 +69,9 @@ def explain_pairs(model: Any, pairs: pd.DataFrame) -> pd.DataFrame:
     Each pair's two records are scored as a group of their own, as ``score_within_groups`` does,
     so a record in many pairs is simply repeated.
     """
+    import numpy as np
+    import pandas as pd
+
     from watchhouse.resolve.model import backend_table
 
     columns = ["uid_l", "uid_r", "match_weight", "match_probability", "household_discounted", "reasons"]
@@ -167,6 +171,13 @@ class LinkEvidence:
     confirmed_by_analyst: bool
 
 
+def _short_level(title: str, level: str) -> str:
+    """'date of birth exact' under 'date of birth' reads as 'exact'."""
+    if level.lower().startswith(title.lower() + " "):
+        level = level[len(title) + 1:]
+    return level.replace(">=", "≥")
+
+
 def visible_reasons(stored: list[list[Any]], withheld: set[str]) -> list[LinkReason]:
     """Stored reasons as a viewer may read them: a reason about a withheld field says only that."""
     out = []
@@ -176,7 +187,8 @@ def visible_reasons(stored: list[list[Any]], withheld: set[str]) -> list[LinkRea
         if hidden:
             out.append(LinkReason(title, None, None, withheld=True))
         else:
-            out.append(LinkReason(title, level, float(weight) if weight is not None and math.isfinite(weight) else None))
+            out.append(LinkReason(title, _short_level(title, level),
+                                  float(weight) if weight is not None and math.isfinite(weight) else None))
     # The comparisons that decided the link first: strongest evidence either way.
     return sorted(out, key=lambda r: (r.withheld, not r.compared, -abs(r.match_weight or 0.0)))
 

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 from watchhouse import audit, records
 from watchhouse.access import Viewer
+from watchhouse.people.evidence import LinkEvidence, evidence_for
 from watchhouse.search import PersonHit, PersonQuery, search_people_for
 
 
@@ -19,6 +20,8 @@ class PersonProfile:
     addresses: list[records.AddressSpell]
     objects: list[tuple[records.SourceRecordView, list[records.RoleVia]]]
     viewed_by: list[audit.AuditEntry] = field(default_factory=list)
+    # Why each source record is under this person: its strongest link to another visible record.
+    link_evidence: list[LinkEvidence] = field(default_factory=list)
 
     @property
     def record_ids(self) -> list[str]:
@@ -63,6 +66,7 @@ def person_profile(engine: Engine, viewer: Viewer, master_id: int, *, client: st
             linked_people=records.linked_people(connection, viewer, master_id),
             addresses=records.addresses_over_time(connection, viewer, master_id),
             objects=records.person_objects(connection, viewer, master_id),
+            link_evidence=evidence_for(connection, view.records),
         )
         audit.record(connection, actor=viewer.user_id, action="consultation", purpose=purpose, client=client,
                      record_ids=profile.record_ids,

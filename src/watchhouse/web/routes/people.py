@@ -182,7 +182,8 @@ def _not_found(request: Request, session, message: str) -> HTMLResponse:
                                                   "message": message}, status=404)
 
 
-@router.get("/people/{person_id}", response_class=HTMLResponse, include_in_schema=False)
+# ":int": the review queue lives at /people/review, so only numbers are person ids here.
+@router.get("/people/{person_id:int}", response_class=HTMLResponse, include_in_schema=False)
 def person_page(request: Request, session: PageSession, person_id: PersonId, purpose: Purpose = None):
     gate = _gate(request, session, Permission.VIEW_PERSON, purpose, f"/people/{person_id}")
     if gate:
@@ -205,7 +206,7 @@ def person_page(request: Request, session: PageSession, person_id: PersonId, pur
     })
 
 
-@router.get("/people/{person_id}/graph.json", include_in_schema=False)
+@router.get("/people/{person_id:int}/graph.json", include_in_schema=False)
 def person_graph_json(request: Request, session: PageSession, person_id: PersonId, purpose: Purpose = None):
     """For expanding the link chart in the page: the chart around another person, audited."""
     user, _ = session
