@@ -60,17 +60,26 @@ class Forecast:
         return np.lexsort((np.arange(len(self.scores)), -self.scores))
 
     def to_geojson(self) -> dict:
-        rings = np.round(self.grid.corner_rings_wgs84(), 7).tolist()
+        """The FeatureCollection as plain Python values (lists, floats), ready for any JSON writer."""
+        return self._geojson(numpy_rings=False)
+
+    def _geojson(self, numpy_rings: bool) -> dict:
+        # With numpy_rings each ring stays a (5, 2) numpy view, which orjson writes directly:
+        # turning 22,000 rings into nested lists cost more than writing them.
+        rings = np.ascontiguousarray(np.round(self.grid.corner_rings_wgs84(), 7))
+        if not numpy_rings:
+            rings = rings.tolist()
         rank = np.empty(len(self.scores), dtype=np.int64)
         rank[self.ranked()] = np.arange(1, len(self.scores) + 1)
-        scores = self.scores.tolist()
+        scores = self.scores.astype(float).tolist()
+        ranks = rank.tolist()
         features = [
             {
                 "type": "Feature",
-                "geometry": {"type": "Polygon", "coordinates": [ring]},
-                "properties": {"cell_id": i, "score": scores[i], "rank": int(rank[i])},
+                "geometry": {"type": "Polygon", "coordinates": [rings[i]]},
+                "properties": {"cell_id": i, "score": scores[i], "rank": ranks[i]},
             }
-            for i, ring in enumerate(rings)
+            for i in range(len(scores))
         ]
         return {
             "type": "FeatureCollection",
@@ -92,7 +101,7 @@ class Forecast:
     def write_geojson(self, path: str | Path) -> None:
         import orjson  # several times faster than json for a large grid; a dependency already
 
-        Path(path).write_bytes(orjson.dumps(self.to_geojson(), default=_json_default,
+        Path(path).write_bytes(orjson.dumps(self._geojson(numpy_rings=True), default=_json_default,
                                             option=orjson.OPT_SERIALIZE_NUMPY))
 
 

@@ -23,8 +23,10 @@ from watchhouse.predict.history import History
 from watchhouse.predict.methods.kde import gaussian_filter, smooth
 
 FIT_DAYS = 365.0
-MAX_FIT_EVENTS = 20_000
-PAIR_BUDGET = 300_000
+# A year of a busy city is more than the three near-repeat parameters need; these bounds keep the
+# fit (the costliest step of an automatic forecast) to a fraction of a second.
+MAX_FIT_EVENTS = 12_000
+PAIR_BUDGET = 150_000
 MIN_FIT_EVENTS = 30
 
 
