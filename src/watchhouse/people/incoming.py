@@ -78,6 +78,8 @@ class _Linker:
         self.pending: list[dict[str, Any]] = []  # records read before there were enough to train on
         self.trained_on = 0
         self.train_seconds = 0.0
+        self.train_at = MIN_TRAINING_RECORDS
+        self.training_error: str | None = None
 
     def _frame(self, rows: list[dict[str, Any]]):
         import pandas as pd
@@ -99,9 +101,15 @@ class _Linker:
             return
         if self.model is None:
             self.pending += rows
-            if len(self.pending) >= MIN_TRAINING_RECORDS:
-                self._train(self.pending)
-                self.pending = []
+            if len(self.pending) >= self.train_at:
+                try:
+                    self._train(self.pending)
+                    self.pending = []
+                except ValueError as error:
+                    # EM can fail on a small or uniform population (a level never observed);
+                    # arrivals keep their own master until there is more to learn from.
+                    self.train_at = 2 * len(self.pending)
+                    self.training_error = str(error)
         else:
             self.append(rows)
 
