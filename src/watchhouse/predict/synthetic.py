@@ -80,13 +80,43 @@ def _seasonal_rate(city: SyntheticCity, day_numbers: np.ndarray) -> np.ndarray:
     return city.background_per_day * weekly * annual
 
 
-def generate(city: SyntheticCity = SyntheticCity()) -> SyntheticEvents:
-    rng = np.random.default_rng(city.seed)
-    # Places: denser towards the centre (a Gaussian city), intensities heavy-tailed.
+def _places(city: SyntheticCity, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Places denser towards the centre (a Gaussian city), with heavy-tailed intensities summing to one.
+    Drawn first from the city's generator, so ``stationary_rate`` can draw the same places again."""
     place_x = rng.normal(0, city.radius_m / 2, city.places)
     place_y = rng.normal(0, city.radius_m / 2, city.places)
     intensity = rng.pareto(city.pareto_shape, city.places) + 1.0
-    intensity /= intensity.sum()
+    return place_x, place_y, intensity / intensity.sum()
+
+
+def stationary_rate(city: SyntheticCity, grid, generations: int = 8) -> np.ndarray:
+    """The true long-run share of events per raster cell of ``grid`` (a (ny, nx) array summing to
+    about one over the city): background places and diffuse share, each spread by k generations of
+    Gaussian offspring displacement with weight (1 - branching) branching^k. It is what a perfect
+    long-run estimate would be; the benchmarks use it as a ceiling for any forecast of the
+    stationary part (the near-repeat part adds on top)."""
+    from scipy.special import ndtr
+
+    place_x, place_y, intensity = _places(city, np.random.default_rng(city.seed))
+    projection = grid.projection
+    lon, lat = _offsets_to_lonlat(city, np.append(place_x, 0.0), np.append(place_y, 0.0))
+    mx, my = projection.to_metric(lon, lat)
+    weights = np.append(intensity * (1 - city.diffuse_share), city.diffuse_share)
+    spread = np.append(np.full(city.places, city.place_spread_m), city.radius_m / 2)
+    x_edges = grid.x0 + np.arange(grid.nx + 1) * grid.cell_size
+    y_edges = grid.y0 + np.arange(grid.ny + 1) * grid.cell_size
+    rate = np.zeros(grid.raster_shape)
+    for k in range(generations):
+        sd = np.sqrt(spread**2 + k * city.bandwidth_m**2)[:, None]
+        px = np.diff(ndtr((x_edges[None, :] - mx[:, None]) / sd), axis=1)
+        py = np.diff(ndtr((y_edges[None, :] - my[:, None]) / sd), axis=1)
+        rate += (1 - city.branching) * city.branching**k * ((py * weights[:, None]).T @ px)
+    return rate
+
+
+def generate(city: SyntheticCity = SyntheticCity()) -> SyntheticEvents:
+    rng = np.random.default_rng(city.seed)
+    place_x, place_y, intensity = _places(city, rng)
 
     day_numbers = np.arange(city.days)
     per_day = rng.poisson(_seasonal_rate(city, day_numbers))
