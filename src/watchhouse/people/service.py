@@ -54,18 +54,19 @@ def person_profile(engine: Engine, viewer: Viewer, master_id: int, *, client: st
     """
     purpose = _require_purpose(viewer)
     with engine.begin() as connection:
-        view = records.person_view(connection, viewer, master_id)
-        if view is None:
+        parts = records.person_parts(connection, viewer, master_id)  # each record and link read once
+        if parts is None:
             audit.record(connection, actor=viewer.user_id, action="consultation", purpose=purpose, client=client,
                          record_ids=[f"person:{master_id}"], detail={"outcome": "not found or not visible"})
             return None
+        view = parts.view
         profile = PersonProfile(
             view=view,
-            events=records.person_events(connection, viewer, master_id),
-            cases=records.person_cases(connection, viewer, master_id),
-            linked_people=records.linked_people(connection, viewer, master_id),
-            addresses=records.addresses_over_time(connection, viewer, master_id),
-            objects=records.person_objects(connection, viewer, master_id),
+            events=parts.events,
+            cases=parts.cases,
+            linked_people=parts.linked_people,
+            addresses=parts.addresses,
+            objects=parts.objects,
             link_evidence=evidence_for(connection, view.records),
         )
         audit.record(connection, actor=viewer.user_id, action="consultation", purpose=purpose, client=client,

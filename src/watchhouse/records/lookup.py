@@ -18,10 +18,12 @@ from watchhouse.records.tables import master_person_members, record_people
 from watchhouse.records.views import PERSON_FIELDS, SourceRecordView, _masters_of, _records_by_id, person_row_batches
 
 
-def get_records(bind: Engine | Connection, viewer: Viewer, kind: str, ids: Iterable[int]) -> dict[int, SourceRecordView]:
-    """The records of ``ids`` the viewer may see, by id; the rest are simply absent."""
+def get_records(bind: Engine | Connection, viewer: Viewer, kind: str, ids: Iterable[int], *,
+                with_raw: bool = True) -> dict[int, SourceRecordView]:
+    """The records of ``ids`` the viewer may see, by id; the rest are simply absent.
+    ``with_raw=False`` skips the source's own values (``raw`` empty), for callers that rank."""
     with within_transaction(bind) as connection:
-        return _records_by_id(connection, viewer, kind, ids)
+        return _records_by_id(connection, viewer, kind, ids, with_raw=with_raw)
 
 
 def masters_of(bind: Engine | Connection, person_ids: Iterable[int]) -> dict[int, int]:
@@ -30,8 +32,9 @@ def masters_of(bind: Engine | Connection, person_ids: Iterable[int]) -> dict[int
         return _masters_of(connection, person_ids)
 
 
-def members_of(bind: Engine | Connection, viewer: Viewer, master_ids: Iterable[int]) -> dict[int, list[SourceRecordView]]:
-    """The visible source person records of each master person."""
+def members_of(bind: Engine | Connection, viewer: Viewer, master_ids: Iterable[int], *,
+               with_raw: bool = True) -> dict[int, list[SourceRecordView]]:
+    """The visible source person records of each master person (``with_raw`` as ``get_records``)."""
     ids = sorted(set(master_ids))
     with within_transaction(bind) as connection:
         pairs = []
@@ -40,7 +43,7 @@ def members_of(bind: Engine | Connection, viewer: Viewer, master_ids: Iterable[i
                 sa.select(master_person_members.c.master_id, master_person_members.c.person_id)
                 .where(master_person_members.c.master_id.in_(ids[start : start + 500]))
             ).all()
-        views = _records_by_id(connection, viewer, "person", [p.person_id for p in pairs])
+        views = _records_by_id(connection, viewer, "person", [p.person_id for p in pairs], with_raw=with_raw)
     out: dict[int, list[SourceRecordView]] = {}
     for master_id, person_id in pairs:
         if person_id in views:

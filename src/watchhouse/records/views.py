@@ -12,12 +12,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
 from watchhouse.access import Viewer, can_see, redact
+from watchhouse.domain import Marking
 from watchhouse.records.convert import from_store_time, marking_from_columns
 from watchhouse.records.store import within_transaction
 from watchhouse.records.tables import (
@@ -157,8 +159,15 @@ class AddressSpell:
     sources: list[Citation] = field(default_factory=list)
 
 
+@lru_cache(maxsize=4096)
+def _stored_marking(classification: str, caveats: str | None) -> tuple[Marking, str]:
+    # A few distinct markings cover millions of rows: each is parsed once, not once per row.
+    marking = marking_from_columns(classification, caveats)
+    return marking, str(marking)
+
+
 def _marking_text(row: dict[str, Any]) -> str:
-    return str(marking_from_columns(row["marking"], row.get("caveats")))
+    return _stored_marking(row["marking"], row.get("caveats"))[1]
 
 
 def _normalise_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -171,9 +180,13 @@ def _normalise_row(row: dict[str, Any]) -> dict[str, Any]:
 
 def source_record_view(viewer: Viewer, kind: str, row: Any) -> SourceRecordView | None:
     """A stored row as the viewer may see it, or None when the whole record is above them."""
-    data = _normalise_row(dict(row._mapping))
-    if not can_see(viewer, data["marking"]):
+    data = dict(row._mapping)
+    marking, marking_text = _stored_marking(data["marking"], data.get("caveats"))
+    if not can_see(viewer, marking):
         return None
+    for name in _TIME_COLUMNS & data.keys():
+        data[name] = from_store_time(data[name])
+    data["marking"] = marking  # parsed already: redact need not read the text again
     visible, withheld = redact(viewer, data)
     return SourceRecordView(
         id=data["id"],
@@ -182,7 +195,7 @@ def source_record_view(viewer: Viewer, kind: str, row: Any) -> SourceRecordView 
         source_record_id=data["source_record_id"],
         loaded_at=data["loaded_at"],
         updated_at=data["updated_at"],
-        marking=data["marking"],
+        marking=marking_text,
         values={k: v for k, v in visible.items() if k not in _BOOKKEEPING},
         raw=visible.get("raw") or {},
         withheld=withheld,
@@ -244,15 +257,45 @@ def _markers(connection: Connection, viewer: Viewer, records: list[SourceRecordV
     ]
 
 
+class _Scope:
+    """One master person's visible records and the visible links from them, read once and shared
+    by every part of a person page (view, events, cases, linked people, addresses, objects)."""
+
+    def __init__(self, connection: Connection, viewer: Viewer, master_id: int) -> None:
+        self.connection, self.viewer, self.master_id = connection, viewer, master_id
+        self.people = _visible_people(connection, viewer, _member_ids(connection, master_id))
+        self.by_id = {p.id: p for p in self.people}
+        self.links = _visible_links(
+            connection, viewer, (record_links.c.from_kind == "person") & record_links.c.from_id.in_(list(self.by_id))
+        ) if self.people else []
+        self._records: dict[str, dict[int, SourceRecordView | None]] = defaultdict(dict)
+
+    def records(self, kind: str, ids: Iterable[int]) -> dict[int, SourceRecordView]:
+        """Visible records of ``kind`` among ``ids``, each read at most once per page."""
+        cache = self._records[kind]
+        missing = [i for i in set(ids) if i not in cache]
+        if missing:
+            found = _records_by_id(self.connection, self.viewer, kind, missing)
+            cache.update({i: found.get(i) for i in missing})
+        return {i: cache[i] for i in set(ids) if cache[i] is not None}
+
+    def links_to(self, kind: str) -> list[Any]:
+        return [link for link in self.links if link.to_kind == kind]
+
+
+def _person_view(scope: _Scope) -> PersonView | None:
+    if not scope.people:
+        return None
+    fields, conflicts, withheld = _collect_fields(scope.people)
+    return PersonView(scope.master_id, scope.people, fields, conflicts, withheld,
+                      _markers(scope.connection, scope.viewer, scope.people))
+
+
 def person_view(bind: Engine | Connection, viewer: Viewer, master_id: int) -> PersonView | None:
     """The master person with every source record the viewer may see, where each value came
     from, and conflicting values side by side. None when there is nothing the viewer may see."""
     with within_transaction(bind) as connection:
-        records = _visible_people(connection, viewer, _member_ids(connection, master_id))
-        if not records:
-            return None
-        fields, conflicts, withheld = _collect_fields(records)
-        return PersonView(master_id, records, fields, conflicts, withheld, _markers(connection, viewer, records))
+        return _person_view(_Scope(connection, viewer, master_id))
 
 
 def master_id_for(bind: Engine | Connection, viewer: Viewer, source_system: str, source_record_id: str) -> int | None:
@@ -273,12 +316,16 @@ def _visible_links(connection: Connection, viewer: Viewer, where) -> list[Any]:
     return [row for row in rows if can_see(viewer, _marking_text(dict(row._mapping)))]
 
 
-def _records_by_id(connection: Connection, viewer: Viewer, kind: str, ids: Iterable[int]) -> dict[int, SourceRecordView]:
+def _records_by_id(connection: Connection, viewer: Viewer, kind: str, ids: Iterable[int], *,
+                   with_raw: bool = True) -> dict[int, SourceRecordView]:
+    """``with_raw=False`` leaves out the source's own values (``raw`` is then empty): a search
+    ranks hundreds of records on their fields and never shows their raw values."""
     ids = sorted(set(ids))
     table = SOURCE_TABLES[kind]
+    columns = [table] if with_raw else [c for c in table.c if c.name != "raw"]
     out: dict[int, SourceRecordView] = {}
     for start in range(0, len(ids), 500):
-        for row in connection.execute(sa.select(table).where(table.c.id.in_(ids[start : start + 500]))):
+        for row in connection.execute(sa.select(*columns).where(table.c.id.in_(ids[start : start + 500]))):
             view = source_record_view(viewer, kind, row)
             if view is not None:
                 out[view.id] = view
@@ -290,60 +337,56 @@ def _time_key(view: SourceRecordView) -> tuple:
     return (when is None, when or view.loaded_at, view.id)
 
 
-def _linked_from_person(connection: Connection, viewer: Viewer, master_id: int,
-                        kind: str) -> tuple[dict[int, SourceRecordView], dict[int, list[RoleVia]]]:
+def _linked_from_person(scope: _Scope, kind: str) -> tuple[dict[int, SourceRecordView], dict[int, list[RoleVia]]]:
     """Visible records of ``kind`` the person's visible records link to, with the roles, by id."""
-    people = {r.id: r for r in _visible_people(connection, viewer, _member_ids(connection, master_id))}
-    if not people:
-        return {}, {}
-    links = _visible_links(
-        connection, viewer,
-        (record_links.c.from_kind == "person") & record_links.c.from_id.in_(list(people)) & (record_links.c.to_kind == kind),
-    )
-    found = _records_by_id(connection, viewer, kind, [l.to_id for l in links])
+    links = scope.links_to(kind)
+    found = scope.records(kind, [l.to_id for l in links])
     roles: dict[int, list[RoleVia]] = defaultdict(list)
     for link in links:
         if link.to_id in found:
-            roles[link.to_id].append(RoleVia(link.role, people[link.from_id].citation))
+            roles[link.to_id].append(RoleVia(link.role, scope.by_id[link.from_id].citation))
     return found, roles
+
+
+def _person_events(scope: _Scope) -> list[PersonEvent]:
+    events, roles = _linked_from_person(scope, "event")
+    ordered = sorted(events.values(), key=_time_key, reverse=True)
+    return [PersonEvent(event, roles[event.id]) for event in ordered]
 
 
 def person_events(bind: Engine | Connection, viewer: Viewer, master_id: int) -> list[PersonEvent]:
     """Events the person is linked to, with the person's role(s), newest first."""
     with within_transaction(bind) as connection:
-        events, roles = _linked_from_person(connection, viewer, master_id, "event")
-        ordered = sorted(events.values(), key=_time_key, reverse=True)
-        return [PersonEvent(event, roles[event.id]) for event in ordered]
+        return _person_events(_Scope(connection, viewer, master_id))
+
+
+def _person_cases(scope: _Scope) -> list[PersonCase]:
+    if not scope.people:
+        return []
+    visible_events = scope.records("event", [l.to_id for l in scope.links_to("event")])
+    case_links = _visible_links(
+        scope.connection, scope.viewer,
+        (record_links.c.from_kind == "event") & record_links.c.from_id.in_(list(visible_events) or [-1])
+        & (record_links.c.to_kind == "case"),
+    ) if visible_events else []
+    direct = scope.links_to("case")
+    cases = scope.records("case", [l.to_id for l in direct] + [l.to_id for l in case_links])
+    result = []
+    for case in sorted(cases.values(), key=_time_key, reverse=True):
+        result.append(
+            PersonCase(
+                case,
+                [RoleVia(l.role, scope.by_id[l.from_id].citation) for l in direct if l.to_id == case.id],
+                sorted({l.from_id for l in case_links if l.to_id == case.id}),
+            )
+        )
+    return result
 
 
 def person_cases(bind: Engine | Connection, viewer: Viewer, master_id: int) -> list[PersonCase]:
     """Cases the person is in, directly or through an event that is part of the case."""
     with within_transaction(bind) as connection:
-        people = {r.id: r for r in _visible_people(connection, viewer, _member_ids(connection, master_id))}
-        if not people:
-            return []
-        person_links = _visible_links(
-            connection, viewer, (record_links.c.from_kind == "person") & record_links.c.from_id.in_(list(people))
-        )
-        event_ids = [l.to_id for l in person_links if l.to_kind == "event"]
-        visible_events = _records_by_id(connection, viewer, "event", event_ids)
-        case_links = _visible_links(
-            connection, viewer,
-            (record_links.c.from_kind == "event") & record_links.c.from_id.in_(list(visible_events) or [-1])
-            & (record_links.c.to_kind == "case"),
-        )
-        direct = [l for l in person_links if l.to_kind == "case"]
-        cases = _records_by_id(connection, viewer, "case", [l.to_id for l in direct] + [l.to_id for l in case_links])
-        result = []
-        for case in sorted(cases.values(), key=_time_key, reverse=True):
-            result.append(
-                PersonCase(
-                    case,
-                    [RoleVia(l.role, people[l.from_id].citation) for l in direct if l.to_id == case.id],
-                    sorted({l.from_id for l in case_links if l.to_id == case.id}),
-                )
-            )
-        return result
+        return _person_cases(_Scope(connection, viewer, master_id))
 
 
 def _masters_of(connection: Connection, person_ids: Iterable[int]) -> dict[int, int]:
@@ -359,62 +402,61 @@ def _masters_of(connection: Connection, person_ids: Iterable[int]) -> dict[int, 
     return out
 
 
+def _linked_people(scope: _Scope) -> list[LinkedPerson]:
+    connection, viewer, master_id, mine = scope.connection, scope.viewer, scope.master_id, scope.by_id
+    if not mine:
+        return []
+    my_role_in_event = {l.to_id: l.role for l in scope.links_to("event")}
+    events = scope.records("event", my_role_in_event)
+    connections: dict[int, list[tuple[int, PersonConnection]]] = defaultdict(list)  # other person record -> ...
+    if events:
+        others = _visible_links(
+            connection, viewer,
+            (record_links.c.to_kind == "event") & record_links.c.to_id.in_(list(events))
+            & (record_links.c.from_kind == "person") & record_links.c.from_id.notin_(list(mine)),
+        )
+        for link in others:
+            event = events[link.to_id]
+            connections[link.from_id].append(
+                (link.from_id, PersonConnection("shared-event", link.role, my_role_in_event[link.to_id], event.id,
+                                           event.values.get("reference"), event.values.get("event_kind")))
+            )
+    direct = scope.links_to("person") + _visible_links(
+        connection, viewer,
+        (record_links.c.from_kind == "person") & (record_links.c.to_kind == "person")
+        & record_links.c.to_id.in_(list(mine)) & record_links.c.from_id.notin_(list(mine)),
+    )
+    for link in direct:
+        other = link.to_id if link.from_id in mine else link.from_id
+        if other not in mine:
+            connections[other].append((other, PersonConnection("direct", link.role, None)))
+    other_records = scope.records("person", connections)
+    masters = _masters_of(connection, other_records)
+    grouped: dict[int, list[PersonConnection]] = defaultdict(list)
+    names: dict[int, list[SourceRecordView]] = defaultdict(list)
+    for person_id, found in connections.items():
+        if person_id not in other_records or masters.get(person_id) in (None, master_id):
+            continue
+        grouped[masters[person_id]].extend(c for _, c in found)
+        names[masters[person_id]].append(other_records[person_id])
+    result = []
+    for other_master, found in grouped.items():
+        fields, _, _ = _collect_fields(names[other_master])
+        name = " ".join(str(v[0].value) for v in (fields.get("given_name"), fields.get("family_name")) if v)
+        result.append(LinkedPerson(other_master, name or "(no name)", found))
+    return sorted(result, key=lambda p: (-len(p.connections), p.display_name, p.master_id))
+
+
 def linked_people(bind: Engine | Connection, viewer: Viewer, master_id: int) -> list[LinkedPerson]:
     """Other master people sharing an event with this person, or linked to them directly."""
     with within_transaction(bind) as connection:
-        mine = {r.id: r for r in _visible_people(connection, viewer, _member_ids(connection, master_id))}
-        if not mine:
-            return []
-        my_links = _visible_links(
-            connection, viewer, (record_links.c.from_kind == "person") & record_links.c.from_id.in_(list(mine))
-        )
-        my_role_in_event = {l.to_id: l.role for l in my_links if l.to_kind == "event"}
-        events = _records_by_id(connection, viewer, "event", my_role_in_event)
-        connections: dict[int, list[tuple[int, PersonConnection]]] = defaultdict(list)  # other person record -> ...
-        if events:
-            others = _visible_links(
-                connection, viewer,
-                (record_links.c.to_kind == "event") & record_links.c.to_id.in_(list(events))
-                & (record_links.c.from_kind == "person") & record_links.c.from_id.notin_(list(mine)),
-            )
-            for link in others:
-                event = events[link.to_id]
-                connections[link.from_id].append(
-                    (link.from_id, PersonConnection("shared-event", link.role, my_role_in_event[link.to_id], event.id,
-                                               event.values.get("reference"), event.values.get("event_kind")))
-                )
-        direct = _visible_links(
-            connection, viewer,
-            (record_links.c.from_kind == "person") & (record_links.c.to_kind == "person")
-            & (record_links.c.from_id.in_(list(mine)) | record_links.c.to_id.in_(list(mine))),
-        )
-        for link in direct:
-            other = link.to_id if link.from_id in mine else link.from_id
-            if other not in mine:
-                connections[other].append((other, PersonConnection("direct", link.role, None)))
-        other_records = {r.id: r for r in _visible_people(connection, viewer, connections)}
-        masters = _masters_of(connection, other_records)
-        grouped: dict[int, list[PersonConnection]] = defaultdict(list)
-        names: dict[int, list[SourceRecordView]] = defaultdict(list)
-        for person_id, found in connections.items():
-            if person_id not in other_records or masters.get(person_id) in (None, master_id):
-                continue
-            grouped[masters[person_id]].extend(c for _, c in found)
-            names[masters[person_id]].append(other_records[person_id])
-        result = []
-        for other_master, found in grouped.items():
-            fields, _, _ = _collect_fields(names[other_master])
-            name = " ".join(str(v[0].value) for v in (fields.get("given_name"), fields.get("family_name")) if v)
-            result.append(LinkedPerson(other_master, name or "(no name)", found))
-        return sorted(result, key=lambda p: (-len(p.connections), p.display_name, p.master_id))
+        return _linked_people(_Scope(connection, viewer, master_id))
 
 
-def _first_event_times(connection: Connection, viewer: Viewer, person_ids: list[int]) -> dict[int, datetime]:
-    links = _visible_links(
-        connection, viewer,
-        (record_links.c.from_kind == "person") & record_links.c.from_id.in_(person_ids) & (record_links.c.to_kind == "event"),
-    )
-    events = _records_by_id(connection, viewer, "event", [l.to_id for l in links])
+def _first_event_times(scope: _Scope, person_ids: list[int]) -> dict[int, datetime]:
+    wanted = set(person_ids)
+    links = [l for l in scope.links_to("event") if l.from_id in wanted]
+    events = scope.records("event", [l.to_id for l in links])
     times: dict[int, datetime] = {}
     for link in links:
         event = events.get(link.to_id)
@@ -424,46 +466,73 @@ def _first_event_times(connection: Connection, viewer: Viewer, person_ids: list[
     return times
 
 
+def _addresses_over_time(scope: _Scope) -> list[AddressSpell]:
+    people = scope.people
+    spells: dict[tuple, AddressSpell] = {}
+
+    def note(address, postcode, when, citation):
+        if not (address or postcode):
+            return
+        key = (_comparable(address or ""), (postcode or "").replace(" ", "").upper())
+        spell = spells.setdefault(key, AddressSpell(address, postcode, when, when))
+        if when is not None:
+            spell.first_seen = min(filter(None, (spell.first_seen, when)))
+            spell.last_seen = max(filter(None, (spell.last_seen, when)))
+        if citation not in spell.sources:
+            spell.sources.append(citation)
+
+    undated = [p.id for p in people if not p.values.get("recorded_at")]
+    event_times = _first_event_times(scope, undated) if undated else {}
+    for person in people:
+        # When the source recorded the address: its own date, else the event it was taken for.
+        when = person.values.get("recorded_at") or event_times.get(person.id) or person.loaded_at
+        note(person.values.get("address"), person.values.get("postcode"), when, person.citation)
+    residences = [l for l in scope.links_to("location") if l.role == "resident"]
+    locations = scope.records("location", [l.to_id for l in residences])
+    for location in locations.values():
+        note(location.values.get("address"), location.values.get("postcode"), location.loaded_at, location.citation)
+    return sorted(spells.values(), key=lambda s: (s.last_seen is None, s.last_seen), reverse=True)
+
+
 def addresses_over_time(bind: Engine | Connection, viewer: Viewer, master_id: int) -> list[AddressSpell]:
     """Addresses the sources hold for the person, each with when it was first and last recorded."""
     with within_transaction(bind) as connection:
-        people = _visible_people(connection, viewer, _member_ids(connection, master_id))
-        spells: dict[tuple, AddressSpell] = {}
+        return _addresses_over_time(_Scope(connection, viewer, master_id))
 
-        def note(address, postcode, when, citation):
-            if not (address or postcode):
-                return
-            key = (_comparable(address or ""), (postcode or "").replace(" ", "").upper())
-            spell = spells.setdefault(key, AddressSpell(address, postcode, when, when))
-            if when is not None:
-                spell.first_seen = min(filter(None, (spell.first_seen, when)))
-                spell.last_seen = max(filter(None, (spell.last_seen, when)))
-            if citation not in spell.sources:
-                spell.sources.append(citation)
 
-        undated = [p.id for p in people if not p.values.get("recorded_at")]
-        event_times = _first_event_times(connection, viewer, undated) if undated else {}
-        for person in people:
-            # When the source recorded the address: its own date, else the event it was taken for.
-            when = person.values.get("recorded_at") or event_times.get(person.id) or person.loaded_at
-            note(person.values.get("address"), person.values.get("postcode"), when, person.citation)
-        if people:
-            residences = _visible_links(
-                connection, viewer,
-                (record_links.c.from_kind == "person") & record_links.c.from_id.in_([p.id for p in people])
-                & (record_links.c.to_kind == "location") & (record_links.c.role == "resident"),
-            )
-            locations = _records_by_id(connection, viewer, "location", [l.to_id for l in residences])
-            for location in locations.values():
-                note(location.values.get("address"), location.values.get("postcode"), location.loaded_at, location.citation)
-        return sorted(spells.values(), key=lambda s: (s.last_seen is None, s.last_seen), reverse=True)
+def _person_objects(scope: _Scope) -> list[tuple[SourceRecordView, list[RoleVia]]]:
+    objects, roles = _linked_from_person(scope, "object")
+    return [(obj, roles[obj.id]) for obj in sorted(objects.values(), key=lambda o: o.id)]
 
 
 def person_objects(bind: Engine | Connection, viewer: Viewer, master_id: int) -> list[tuple[SourceRecordView, list[RoleVia]]]:
     """Vehicles, phones, weapons and property the person owns, keeps or uses."""
     with within_transaction(bind) as connection:
-        objects, roles = _linked_from_person(connection, viewer, master_id, "object")
-        return [(obj, roles[obj.id]) for obj in sorted(objects.values(), key=lambda o: o.id)]
+        return _person_objects(_Scope(connection, viewer, master_id))
+
+
+@dataclass
+class PersonParts:
+    """Everything a person page shows, read together (each record and link read once)."""
+
+    view: PersonView
+    events: list[PersonEvent]
+    cases: list[PersonCase]
+    linked_people: list[LinkedPerson]
+    addresses: list[AddressSpell]
+    objects: list[tuple[SourceRecordView, list[RoleVia]]]
+
+
+def person_parts(bind: Engine | Connection, viewer: Viewer, master_id: int) -> PersonParts | None:
+    """``person_view``, ``person_events``, ``person_cases``, ``linked_people``,
+    ``addresses_over_time`` and ``person_objects`` at once; None as ``person_view``."""
+    with within_transaction(bind) as connection:
+        scope = _Scope(connection, viewer, master_id)
+        view = _person_view(scope)
+        if view is None:
+            return None
+        return PersonParts(view, _person_events(scope), _person_cases(scope), _linked_people(scope),
+                           _addresses_over_time(scope), _person_objects(scope))
 
 
 def get_record(bind: Engine | Connection, viewer: Viewer, kind: str, record_id: int) -> SourceRecordView | None:
