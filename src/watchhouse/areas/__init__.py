@@ -5,22 +5,40 @@ Other capabilities call these functions; none reads the ``areas`` table itself.
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from typing import TYPE_CHECKING
 
-from watchhouse.areas.model import DISTRICT, FORCE, LEVELS, LSOA, NEIGHBOURHOOD, Area, AreasError
-from watchhouse.areas.read import (
-    area_path,
-    areas_at_level,
-    boundary_feature,
-    boundary_geometry,
-    boundary_points,
-    children,
-    forces,
-    get_area,
-    locate_neighbourhood,
-    lsoa_codes_in,
-    neighbourhoods,
+from watchhouse.exports import lazy_exports
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+_getattr, _lazy_names = lazy_exports(
+    __name__,
+    {
+        "DISTRICT": "model",
+        "FORCE": "model",
+        "LEVELS": "model",
+        "LSOA": "model",
+        "NEIGHBOURHOOD": "model",
+        "Area": "model",
+        "AreasError": "model",
+        "area_path": "read",
+        "areas_at_level": "read",
+        "boundary_feature": "read",
+        "boundary_geometry": "read",
+        "boundary_points": "read",
+        "children": "read",
+        "forces": "read",
+        "get_area": "read",
+        "locate_neighbourhood": "read",
+        "lsoa_codes_in": "read",
+        "neighbourhoods": "read",
+    },
 )
+
+
+def __getattr__(name: str):
+    return _getattr(name)
 
 
 def load_lookup(engine: Engine, *, forces: set[str] | None = None) -> int:
@@ -58,26 +76,4 @@ def import_geojson(
     ).neighbourhoods
 
 
-__all__ = [
-    "DISTRICT",
-    "FORCE",
-    "LEVELS",
-    "LSOA",
-    "NEIGHBOURHOOD",
-    "Area",
-    "AreasError",
-    "area_path",
-    "areas_at_level",
-    "boundary_feature",
-    "boundary_geometry",
-    "boundary_points",
-    "children",
-    "derive_approximate_boundaries",
-    "forces",
-    "get_area",
-    "import_geojson",
-    "load_lookup",
-    "locate_neighbourhood",
-    "lsoa_codes_in",
-    "neighbourhoods",
-]
+__all__ = sorted([*_lazy_names, "derive_approximate_boundaries", "import_geojson", "load_lookup"])

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from watchhouse.areas import spatial
-from watchhouse.areas.forces import (
+from watchhouse.areas.force_facts import (
     FORCE_OF_UNASSIGNED_LOCAL_AUTHORITY,
     force_id_for,
     force_name,

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from watchhouse.areas import spatial
-from watchhouse.areas.forces import FORCE_WEBSITES, NON_EMERGENCY_TELEPHONE
+from watchhouse.areas.force_facts import FORCE_WEBSITES, NON_EMERGENCY_TELEPHONE
 from watchhouse.areas.model import DISTRICT, FORCE, LEVELS, LSOA, NEIGHBOURHOOD, Area, AreasError
 from watchhouse.areas.tables import areas
 

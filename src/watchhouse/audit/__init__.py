@@ -6,15 +6,18 @@ transaction as the action it records (callers pass their own connection), as an 
 hash chain that ``verify`` checks end to end.
 """
 
-from watchhouse.audit.log import (
-    ACTIONS,
-    AuditEntry,
-    VerifyResult,
-    entries,
-    head,
-    record,
-    verify,
-    viewers_of,
-)
+from watchhouse.exports import lazy_exports
 
-__all__ = ["ACTIONS", "AuditEntry", "VerifyResult", "entries", "head", "record", "verify", "viewers_of"]
+__getattr__, __all__ = lazy_exports(
+    __name__,
+    {
+        "ACTIONS": "log",
+        "AuditEntry": "log",
+        "VerifyResult": "log",
+        "entries": "log",
+        "head": "log",
+        "record": "log",
+        "verify": "log",
+        "viewers_of": "log",
+    },
+)

@@ -5,22 +5,26 @@ lines exports through it into ``watchhouse.records`` with validation, quarantine
 and idempotent re-runs. Mappings for the synthetic force systems ship in ``mappings/``.
 """
 
-from watchhouse.connectors.load import (
-    FileLoadReport,
-    FileRefused,
-    LoadReport,
-    QuarantinedRow,
-    load_file,
-    load_files,
-    load_row,
-    quarantine_counts,
-    quarantined_rows,
-)
-from watchhouse.connectors.mapping import MappingError, SourceMapping, load_mapping, parse_mapping, shipped_mappings
-from watchhouse.connectors.rows import RowProblem, RowRejected
+from watchhouse.exports import lazy_exports
 
-__all__ = [
-    "FileLoadReport", "FileRefused", "LoadReport", "MappingError", "QuarantinedRow", "RowProblem", "RowRejected",
-    "SourceMapping", "load_file", "load_files", "load_mapping", "load_row", "parse_mapping", "quarantine_counts",
-    "quarantined_rows", "shipped_mappings",
-]
+__getattr__, __all__ = lazy_exports(
+    __name__,
+    {
+        "FileLoadReport": "load",
+        "FileRefused": "load",
+        "LoadReport": "load",
+        "QuarantinedRow": "load",
+        "load_file": "load",
+        "load_files": "load",
+        "load_row": "load",
+        "quarantine_counts": "load",
+        "quarantined_rows": "load",
+        "MappingError": "mapping",
+        "SourceMapping": "mapping",
+        "load_mapping": "mapping",
+        "parse_mapping": "mapping",
+        "shipped_mappings": "mapping",
+        "RowProblem": "rows",
+        "RowRejected": "rows",
+    },
+)

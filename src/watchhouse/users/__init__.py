@@ -6,38 +6,25 @@ A force's own identity provider (OIDC) maps onto the same accounts through
 ``find_or_link_oidc_identity``; the demo needs none.
 """
 
-from watchhouse.users.service import (
-    AuthError,
-    User,
-    UserError,
-    add_user,
-    authenticate,
-    end_session,
-    find_or_link_oidc_identity,
-    get_user,
-    issue_token,
-    list_users,
-    open_session,
-    resume_session,
-    set_password,
-    update_user,
-    user_from_token,
-)
+from watchhouse.exports import lazy_exports
 
-__all__ = [
-    "AuthError",
-    "User",
-    "UserError",
-    "add_user",
-    "authenticate",
-    "end_session",
-    "find_or_link_oidc_identity",
-    "get_user",
-    "issue_token",
-    "list_users",
-    "open_session",
-    "resume_session",
-    "set_password",
-    "update_user",
-    "user_from_token",
-]
+__getattr__, __all__ = lazy_exports(
+    __name__,
+    {
+        "AuthError": "service",
+        "User": "service",
+        "UserError": "service",
+        "add_user": "service",
+        "authenticate": "service",
+        "end_session": "service",
+        "find_or_link_oidc_identity": "service",
+        "get_user": "service",
+        "issue_token": "service",
+        "list_users": "service",
+        "open_session": "service",
+        "resume_session": "service",
+        "set_password": "service",
+        "update_user": "service",
+        "user_from_token": "service",
+    },
+)

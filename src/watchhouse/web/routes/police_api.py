@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 
-from watchhouse.areas.forces import POLICE_UK_FORCES
+from watchhouse.areas.force_facts import POLICE_UK_FORCES
 from watchhouse.config import rate_limit
 from watchhouse.crimes.categories import CRIME_CATEGORIES
 from watchhouse.publish import police_uk
