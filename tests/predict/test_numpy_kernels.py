@@ -70,3 +70,24 @@ def test_ragged_rows_fall_back_to_the_pandas_reader(tmp_path):
     path = tmp_path / "events.csv"
     path.write_text("id,lon,lat,occurred_at,category\n1,-1.55,53.8,2021-01-01,a\n2,-1.55,53.8,2021-01-02,a,extra\n")
     assert _read_fast(path) is None
+
+
+@pytest.mark.parametrize("n, distance, lag, first_child", [(3000, 300.0, 30.0, 0), (3000, 300.0, 30.0, 1500), (600, 400.0, 20.0, 10)])
+def test_near_repeat_pairs_are_the_close_earlier_events(n, distance, lag, first_child):
+    from watchhouse.predict.methods.sepp import candidate_pairs
+
+    rng = np.random.default_rng(n + first_child)
+    t = np.sort(rng.random(n) * 365)
+    x, y = rng.normal(0, 3000, n), rng.normal(0, 3000, n)
+    x[:40], y[:40] = x[40:80], y[40:80]
+    t[5] = t[4]  # simultaneous events are not each other's parents
+    pairs = cKDTree(np.column_stack([x, y])).query_pairs(distance, output_type="ndarray")
+    a, b = pairs[:, 0], pairs[:, 1]
+    later = t[a] > t[b]
+    parent, child = np.where(later, b, a), np.where(later, a, b)
+    gap = t[child] - t[parent]
+    keep = (gap > 0) & (gap <= lag) & (child >= first_child)
+    expected = set(zip(parent[keep].tolist(), child[keep].tolist()))
+    got_parent, got_child = candidate_pairs(x, y, t, distance, lag, first_child=first_child)
+    assert len(got_parent) == len(expected) > 0
+    assert set(zip(got_parent.tolist(), got_child.tolist())) == expected

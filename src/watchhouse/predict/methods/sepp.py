@@ -27,6 +27,7 @@ FIT_DAYS = 365.0
 # fit (the costliest step of an automatic forecast) to a fraction of a second.
 MAX_FIT_EVENTS = 12_000
 PAIR_BUDGET = 150_000
+MIN_BUDGET_EVENTS = 1_000  # the pair budget never leaves fewer events than this to fit on
 MIN_FIT_EVENTS = 30
 
 
@@ -85,17 +86,52 @@ def pairs_within(x: np.ndarray, y: np.ndarray, radius: float) -> np.ndarray:
     return np.sort(pairs, axis=1)
 
 
-def candidate_pairs(x, y, t, max_distance_m: float, max_lag_days: float):
-    """(parent, child) index pairs with 0 < t_child - t_parent <= max_lag and distance <= max_distance."""
-    pairs = pairs_within(x, y, max_distance_m)
-    if len(pairs) == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    first, second = pairs[:, 0], pairs[:, 1]
-    swap = t[first] > t[second]
-    parent = np.where(swap, second, first)
-    child = np.where(swap, first, second)
+def candidate_pairs(x, y, t, max_distance_m: float, max_lag_days: float, first_child: int = 0):
+    """(parent, child) index pairs with 0 < t_child - t_parent <= max_lag and distance <= max_distance,
+    for children from index ``first_child`` on (``t`` sorted; earlier events may be parents).
+
+    Events are sorted by square of side max_distance and, within a square, by time (a stable
+    sort of time-sorted events). A child's possible parents in one of the nine squares around
+    it are then one contiguous run, the events of the lag window before it, found by a binary
+    search on (square, time): the candidates are close in time as well as in space, so far
+    fewer than all pairs within the distance.
+    """
+    n = len(t)
+    empty = np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    if n < 2 or first_child >= n:
+        return empty
+    t = np.asarray(t, dtype=float)
+    col = np.floor((x - x.min()) / max_distance_m).astype(np.int64) + 1
+    row = np.floor((y - y.min()) / max_distance_m).astype(np.int64) + 1
+    stride = int(row.max()) + 2  # neighbour rows (+-1) never wrap into another column
+    square = col * stride + row
+    t0 = float(t.min())
+    span = float(t.max()) - t0 + max_lag_days + 1.0
+    order = np.argsort(square, kind="stable")  # stable: time order kept within a square
+    composite = square[order] * span + (t[order] - t0)
+    children = np.arange(first_child, n)
+    child_key = square[children]
+    child_time = t[children] - t0
+    found_parent, found_child = [], []
+    for d_col in (-1, 0, 1):
+        for d_row in (-1, 0, 1):
+            base = (child_key + d_col * stride + d_row) * span
+            start = np.searchsorted(composite, base + child_time - max_lag_days, side="left")
+            end = np.searchsorted(composite, base + child_time, side="left")  # strictly earlier
+            counts = np.maximum(end - start, 0)
+            total = int(counts.sum())
+            if total == 0:
+                continue
+            child = np.repeat(children, counts)
+            parent = order[np.repeat(start - np.cumsum(counts) + counts, counts) + np.arange(total)]
+            close = (x[parent] - x[child]) ** 2 + (y[parent] - y[child]) ** 2 <= max_distance_m**2
+            found_parent.append(parent[close])
+            found_child.append(child[close])
+    if not found_parent:
+        return empty
+    parent, child = np.concatenate(found_parent), np.concatenate(found_child)
     lag = t[child] - t[parent]
-    keep = (lag > 0) & (lag <= max_lag_days)
+    keep = (lag > 0) & (lag <= max_lag_days)  # guards the float composite key at the window's edges
     return parent[keep], child[keep]
 
 
@@ -160,9 +196,8 @@ def fit_sepp(
     """
     first, last = int(np.searchsorted(t, start)), int(np.searchsorted(t, end))
     n_children = last - first
-    parent, child = candidate_pairs(x, y, t, max_distance_m, max_lag_days)
-    keep = (child >= first) & (child < last)
-    parent, child = parent[keep], child[keep] - first
+    parent, child = candidate_pairs(x[:last], y[:last], t[:last], max_distance_m, max_lag_days, first_child=first)
+    child = child - first
     lag = t[child + first] - t[parent]
     dist2 = (x[child + first] - x[parent]) ** 2 + (y[child + first] - y[parent]) ** 2
     duration = end - start
@@ -227,22 +262,23 @@ def fit_on_history(history: History, as_of: float) -> SeppFit:
     n_fit = min(upto - first, MAX_FIT_EVENTS)
     grid = history.grid
     max_distance = max(500.0, 2.5 * grid.cell_size)
-    while True:
-        start_index = upto - n_fit
-        start = float(history.t[start_index]) if n_fit > 0 else as_of - FIT_DAYS
+    start = float(history.t[upto - n_fit]) if n_fit > 0 else as_of - FIT_DAYS
+    if n_fit > MIN_BUDGET_EVENTS:
+        # Dense data: keep the most recent events whose pairs fit the budget (finding the pairs
+        # costs a fraction of the EM iterations over them).
         lo = history.upto(start - max_lag)
-        part = slice(lo, upto)
-        t, x, y = history.t[part], history.x[part], history.y[part]
-        # Estimate the pair count on a sample before paying for the whole tree query.
-        if n_fit > 4000:
-            sample = np.random.default_rng(0).choice(len(t), 2000, replace=False)
-            sample.sort()
-            sp, _ = candidate_pairs(x[sample], y[sample], t[sample], max_distance, max_lag)
-            estimated = len(sp) * (len(t) / 2000.0) ** 2
-            if estimated > PAIR_BUDGET:
-                n_fit = max(2000, int(n_fit * np.sqrt(PAIR_BUDGET / estimated)))
-                continue
-        break
+        t, x, y = history.t[lo:upto], history.x[lo:upto], history.y[lo:upto]
+        first_child = upto - n_fit - lo
+        _, child = candidate_pairs(x, y, t, max_distance, max_lag, first_child=first_child)
+        if len(child) > PAIR_BUDGET:
+            # pairs_from[i]: pairs whose child is event i or later.
+            pairs_from = np.cumsum(np.bincount(child, minlength=len(t))[::-1])[::-1]
+            cut = max(int(np.argmax(pairs_from <= PAIR_BUDGET)), first_child)
+            cut = min(cut, len(t) - MIN_BUDGET_EVENTS)
+            start = float(t[cut])
+            n_fit = upto - history.upto(start)
+    lo = history.upto(start - max_lag)
+    t, x, y = history.t[lo:upto], history.x[lo:upto], history.y[lo:upto]
     if n_fit < MIN_FIT_EVENTS:
         # Too few recent events to separate near-repeats from background: assume none.
         fit = SeppFit(0.0, 1.0, grid.cell_size, 0.0, n_fit, 0, 0)
