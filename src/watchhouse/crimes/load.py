@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from watchhouse.crimes.categories import category_slug
+from watchhouse import store
 from watchhouse.crimes.tables import crimes, map_points, outcomes, stops
 
 
@@ -58,27 +59,12 @@ def _content_keys(rows: Iterable[Sequence[object]]) -> Iterator[str]:
 
 
 def insert_rows(connection: Connection, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence]) -> None:
-    """Plain INSERT of many rows at driver speed: COPY on PostgreSQL, one executemany on SQLite.
-
-    Row values must already be in their stored form (no SQLAlchemy type processing happens);
-    per-row statement building is what makes bulk loads slow, and these rows need none.
-    """
-    if not rows:
+    """``watchhouse.store.insert_rows``, with SQLite's per-row triggers done once for a big batch."""
+    if connection.dialect.name == "sqlite" and len(rows) >= _BULK_ROWS:
+        with _insert_triggers_run_once(connection, table.name):
+            store.insert_rows(connection, table, columns, rows)
         return
-    quote = connection.dialect.identifier_preparer.quote
-    names = ", ".join(quote(name) for name in columns)
-    if connection.dialect.name == "postgresql":
-        cursor = connection.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    insert = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join('?' for _ in columns)})"
-    if len(rows) < _BULK_ROWS:
-        connection.exec_driver_sql(insert, list(rows))
-        return
-    with _insert_triggers_run_once(connection, table.name):
-        connection.exec_driver_sql(insert, list(rows))
+    store.insert_rows(connection, table, columns, rows)
 
 
 # Below this many rows the per-row triggers cost less than re-creating them (which also makes

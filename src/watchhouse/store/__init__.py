@@ -13,6 +13,13 @@ from watchhouse.store.engine import (
 )
 
 
+def insert_rows(connection, table, columns, rows) -> None:
+    """Many rows into ``table`` at driver speed: COPY on PostgreSQL, one executemany elsewhere."""
+    from watchhouse.store.bulk import insert_rows as bulk_insert
+
+    bulk_insert(connection, table, columns, rows)
+
+
 def upgrade(engine) -> None:
     """Bring the database up to date (Alembic is imported only when a migration runs)."""
     from watchhouse.store.migrate import upgrade as run_migrations
@@ -20,4 +27,4 @@ def upgrade(engine) -> None:
     run_migrations(engine)
 
 
-__all__ = ["dialect_name", "get_engine", "metadata", "reset_engines", "transaction", "upgrade"]
+__all__ = ["dialect_name", "get_engine", "insert_rows", "metadata", "reset_engines", "transaction", "upgrade"]
