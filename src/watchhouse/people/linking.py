@@ -23,8 +23,9 @@ from watchhouse.access import Viewer
 
 # Pairs scored within this distance of the threshold (in probability) go to the review queue.
 DEFAULT_REVIEW_MARGIN = 0.2
-# Per record, the strongest links within its person whose reasons are kept for the person page.
-EVIDENCE_PER_RECORD = 3
+# Per record, the strongest links within its person whose reasons are kept for the person page:
+# two, so a record whose strongest partner is hidden from a viewer can usually show another.
+EVIDENCE_PER_RECORD = 2
 
 # The records' own person fields, as the resolve engine's mapping names them.
 RECORDS_MAPPING = {
