@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +79,8 @@ class _Linker:
         self.pending: list[dict[str, Any]] = []  # records read before there were enough to train on
         self.trained_on = 0
         self.train_seconds = 0.0
+        self.columns: list[str] = []
+        self.rec_ids: list[int] = []  # record id of each uid in the model's table
         self.train_at = MIN_TRAINING_RECORDS
         self.training_error: str | None = None
 
@@ -120,35 +123,91 @@ class _Linker:
         started = time.perf_counter()
         self.mapping = parse_mapping(RECORDS_MAPPING, "records")
         self.model = train_model(self._frame(rows))
+        # Each arrival runs a few dozen tiny queries: thread start-up costs more than it saves,
+        # and the web server's own threads want the cores.
+        self.model.linker._db_api.duckdb_con.execute("SET threads TO 1").fetchall()
+        self._materialise()
         self.trained_on = len(rows)
         self.train_seconds = time.perf_counter() - started
 
-    def append(self, rows: list[dict[str, Any]]) -> None:
+    def prepare(self, rows: list[dict[str, Any]]):
+        """The rows standardised as the model's records are (one DuckDB pass for all of them)."""
+        frame = self._frame(rows).frame
+        for column in self.columns:  # the trained table's shape
+            if column not in frame.columns:
+                frame[column] = None
+        return frame[self.columns].copy()
+
+    def _materialise(self) -> None:
+        """Copy the model's records into a DuckDB table of their own. A registered pandas frame is
+        re-read for its column types by every query that names it, a few dozen per arrival."""
+        db_api = self.model.linker._db_api
+        physical = f"__wh_arrival_records_{uuid.uuid4().hex}"
+        db_api.duckdb_con.execute(f"CREATE TABLE {physical} AS SELECT * FROM {self.model.table.physical_name}").fetchall()
+        self.model.table = db_api.register(physical, table_name=f"{physical}_input")
+        self.columns = list(self.model.records.frame.columns)
+        self.rec_ids = [int(r) for r in self.model.records.frame["rec_id"]]
+
+    def append(self, rows: list[dict[str, Any]], prepared=None) -> None:
         """Make records matchable by later arrivals: the model's record table grows, its weights stay."""
-        import pandas as pd
-
-        from watchhouse.resolve.model import register_records
-
         if self.model is None:
             return
-        known = self.model.records
-        new = self._frame(rows).frame
-        new["uid"] = range(len(known.frame), len(known.frame) + len(new))
+        new = self.prepare(rows) if prepared is None else prepared.copy()
+        new["uid"] = range(len(self.rec_ids), len(self.rec_ids) + len(new))
         new["source"] = 0
-        known.frame = pd.concat([known.frame, new[known.frame.columns]], ignore_index=True)
-        previous, self.model.table = self.model.table, register_records(self.model.linker._db_api, known)
-        if getattr(previous, "_wh_replaced", False):  # the table the linker was built on stays
-            previous.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
-        self.model.table._wh_replaced = True
+        connection = self.model.linker._db_api.duckdb_con
+        staging = f"__wh_staging_{uuid.uuid4().hex}"
+        connection.register(staging, new[self.columns])
+        try:
+            names = ", ".join(f'"{c}"' for c in self.columns)
+            connection.execute(f"INSERT INTO {self.model.table.physical_name} ({names}) SELECT {names} FROM {staging}").fetchall()
+        finally:
+            connection.unregister(staging)
+        self.rec_ids += [int(r) for r in new["rec_id"]]
 
-    def matches(self, values: dict[str, Any]) -> list[tuple[int, float]]:
-        """(record id, match probability) of existing records at or above the threshold, best first."""
-        from watchhouse.resolve import link_new_record
+    def matches(self, prepared) -> list[tuple[int, float]]:
+        """(record id, match probability) of known records at or above the threshold, best first.
 
+        As ``watchhouse.resolve.link_new_record`` (the model's blocking rules, its trained
+        weights, household evidence discounted), but on a row already standardised, so an
+        arrival is standardised once for matching and for joining the model's records."""
         if self.model is None:
             return []
-        found = link_new_record(self.model, _linkage_row({**values, "id": "arriving"}), self.mapping)
-        return [(int(candidate.rec_id), candidate.match_probability) for candidate in found]
+        model = self.model
+        frame = prepared.copy()
+        frame["uid"], frame["source"] = -1, -1
+        for column in model.linker._settings_obj._term_frequency_columns:
+            model.linker.table_management.compute_tf_table(column.name)
+        db_api = model.linker._db_api
+        connection = db_api.duckdb_con
+        token = uuid.uuid4().hex
+        arriving, nearby = f"__wh_arriving_{token}", f"__wh_nearby_{token}"
+        connection.register(f"{arriving}_frame", frame)
+        connection.execute(f"CREATE TABLE {arriving} AS SELECT * FROM {arriving}_frame").fetchall()
+        connection.unregister(f"{arriving}_frame")
+        # The known records any blocking rule pairs with the arrival, picked in one scan; Splink
+        # then scores just those, instead of re-deriving every known record for each arrival.
+        rules = " OR ".join(f"({rule.blocking_rule_sql})"
+                            for rule in model.linker._settings_obj._blocking_rules_to_generate_predictions)
+        connection.execute(f"CREATE TABLE {nearby} AS SELECT r.* FROM {arriving} AS l, "
+                           f"{model.table.physical_name} AS r WHERE {rules}").fetchall()
+        new_table = db_api.register(arriving, table_name=f"{arriving}_input")
+        nearby_table = db_api.register(nearby, table_name=f"{nearby}_input")
+        try:
+            if connection.execute(f"SELECT count(*) FROM {nearby}").fetchall()[0][0] == 0:
+                return []
+            predictions = model.linker.inference.predict_between(new_table, nearby_table, warning_mode="never")
+            scores = model.scores(predictions, model.threshold)
+        finally:
+            for table in (new_table, nearby_table):
+                table.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+            connection.execute(f"DROP TABLE IF EXISTS {arriving}").fetchall()
+            connection.execute(f"DROP TABLE IF EXISTS {nearby}").fetchall()
+        found = []
+        for row in scores.itertuples(index=False):
+            uid = row.uid_r if row.uid_l == -1 else row.uid_l
+            found.append((self.rec_ids[int(uid)], float(row.match_probability), float(row.match_weight)))
+        return [(record_id, p) for record_id, p, _ in sorted(found, key=lambda f: -f[2])]
 
 
 _LINKERS: dict[str, _Linker] = {}
@@ -185,7 +244,9 @@ def receive_person(engine: Engine, record: PersonRecord, *, actor: str, client: 
     # One arrival at a time per process: the model's record table is not shared between threads.
     with linker.lock:
         linker.catch_up()
-        matches = linker.matches(values)  # scored before the write, so no transaction waits on Splink
+        prepared = linker.prepare([{"id": 0, **values}]) if linker.model is not None else None
+        # Scored before the write, so no database transaction waits on Splink.
+        matches = linker.matches(prepared) if prepared is not None else []
         with engine.begin() as connection:
             result = records.upsert_records(connection, [record])
             record_id = result.ids[record.ref]
@@ -210,8 +271,9 @@ def receive_person(engine: Engine, record: PersonRecord, *, actor: str, client: 
                              record_ids=[f"person-record:{record_id}", f"person-record:{best[0]}",
                                          f"person:{master_id}"],
                              detail={"match_probability": round(best[1], 6), "threshold": linker.model.threshold})
-        if outcome != "unchanged" and linker.model is not None:
-            linker.append([{"id": record_id, **values}])
+        if outcome != "unchanged" and prepared is not None:
+            prepared["rec_id"] = str(record_id)
+            linker.append([], prepared)
             linker.added.add(record_id)
     return Arrival(record_id=record_id, master_id=master_id, outcome=outcome,
                    linked_record_id=best[0] if best else None,
