@@ -106,7 +106,12 @@ def standard_postcode(values: pd.Series) -> pd.DataFrame:
 
 
 def _parse_dates(values: pd.Series, date_format: str) -> pd.Series:
-    parsed = pd.to_datetime(values, format=date_format, errors="coerce")
+    # A million records hold a few tens of thousands of distinct dates: parse each once.
+    codes, uniques = pd.factorize(values)
+    parsed_uniques = pd.to_datetime(pd.Series(uniques, dtype=object), format=date_format, errors="coerce")
+    # Code -1 (no value) takes the NaT appended last.
+    table = np.append(parsed_uniques.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
+    parsed = pd.Series(table.take(codes), index=values.index)
     # Two-digit years in the future belong to the previous century (a 2031 birth is 1931).
     if "%y" in date_format:
         future = parsed > pd.Timestamp.now()
