@@ -74,3 +74,39 @@ def test_age_range_filter(engine, world):
     hits = search_people_for(engine, OFFICER, parse_query("smith", age_min=18, age_max=30))
     assert [h.names for h in hits] == [["Mary Smith"]]
     assert search_people_for(engine, OFFICER, parse_query(age_min=120)) == []
+
+
+QUERIES = ["bill smith", "smith 05/04/1980", "kevin jones", "smith ls1 4ap", "mary", "12/345678X", "smyth"]
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_rare_keys_find_the_same_people_as_every_key(engine, world, monkeypatch, text):
+    # At scale, common keys (a surname held by thousands) only score what the rare keys find;
+    # on a small index where every key is "rare" or every key "common", the answers agree.
+    from watchhouse.search import service
+
+    monkeypatch.setattr(service, "SELECTIVE", 10**9)
+    rare = search_people_for(engine, ANALYST, parse_query(text))
+    monkeypatch.setattr(service, "SELECTIVE", 0)
+    common = search_people_for(engine, ANALYST, parse_query(text))
+    assert [(h.master_id, h.score) for h in rare] == [(h.master_id, h.score) for h in common]
+    assert rare
+
+
+def test_key_counts_follow_incremental_indexing(engine, world):
+    import sqlalchemy as sa
+
+    from watchhouse.search import index_people
+    from watchhouse.search.tables import search_key_counts
+
+    def count(key):
+        with engine.connect() as connection:
+            return connection.execute(
+                sa.select(search_key_counts.c.records).where(search_key_counts.c.key == key)).scalar() or 0
+
+    assert count("f:smith") == 3 and count("n:smith|william") == 1 and count("n:smyth|william") == 1
+    with engine.begin() as connection:  # Mary Smith marries: re-indexed under her new name
+        index_people(connection, [{"id": world["P2"], "master_id": None, "marking": "OFFICIAL",
+                                   "given_name": "Mary", "family_name": "Brown"}])
+    assert count("f:smith") == 2 and count("f:brown") == 1 and count("n:brown|mary") == 1
+    assert count("n:smith|mary") == 0

@@ -20,6 +20,7 @@ from watchhouse.search.keys import (
     PersonQuery,
     clean,
     identifier_key,
+    metaphone,
     person_keys,
     phone_key,
     postcode_parts,
@@ -27,7 +28,9 @@ from watchhouse.search.keys import (
 )
 from watchhouse.search.tables import search_key_counts, search_keys, search_people
 
-CANDIDATES = 300  # enough that the right person is almost always among them, few enough to rank fast
+# Enough that the right person is almost always among them (the index already ranks on the same
+# evidence), few enough that reading and re-scoring them stays a few milliseconds.
+CANDIDATES = 100
 # A key held by more records than this (a common surname or given name, a postcode sector) does
 # not *find* candidates when the query has rarer keys; it still adds to the score of those found.
 SELECTIVE = 5000
@@ -153,8 +156,22 @@ class PersonHit:
     withheld: bool = False  # some values of this person were withheld from the searcher
 
 
+def _caveat_sets(connection: Connection) -> list[str]:
+    """The distinct caveat sets in the index, by seeking along its caveats index (a handful of
+    seeks, where SELECT DISTINCT reads every row of a million-record index)."""
+    sql = sa.text(
+        "WITH RECURSIVE sets(caveats) AS ("
+        " SELECT min(caveats) FROM search_people"
+        " UNION ALL"
+        " SELECT (SELECT min(s.caveats) FROM search_people s WHERE s.caveats > sets.caveats)"
+        " FROM sets WHERE sets.caveats IS NOT NULL)"
+        " SELECT caveats FROM sets WHERE caveats IS NOT NULL"
+    )
+    return list(connection.execute(sql).scalars())
+
+
 def _admitted_caveat_sets(connection: Connection, viewer: Viewer) -> list[str]:
-    rows = connection.execute(sa.select(search_people.c.caveats).distinct()).scalars().all()
+    rows = _caveat_sets(connection)
     return [c for c in rows if all(viewer.holds(part) for part in c.split("|") if part)]
 
 
@@ -179,10 +196,8 @@ def _candidates(connection: Connection, viewer: Viewer, query: PersonQuery, limi
         .where(*visible)
     )
     rare = sorted(key for key in keys if held[key] <= SELECTIVE)
-    if rare and len(rare) < len(keys):
-        # Candidates are found by the rare keys alone; every key still scores them.
-        found = sa.select(search_keys.c.person_id).where(search_keys.c.key.in_(rare), *visible)
-        per_kind = per_kind.where(search_keys.c.person_id.in_(found))
+    if rare:
+        return _candidates_from_rare_keys(connection, keys, rare, visible, limit)
     per_kind = per_kind.group_by(search_keys.c.person_id, values.c.kind).subquery()
     ranked = (
         sa.select(per_kind.c.person_id, sa.func.sum(per_kind.c.weight).label("score"))
@@ -191,6 +206,27 @@ def _candidates(connection: Connection, viewer: Viewer, query: PersonQuery, limi
         .limit(limit)
     )
     return [row.person_id for row in connection.execute(ranked)]
+
+
+def _candidates_from_rare_keys(connection: Connection, keys: dict[str, float], rare: list[str], visible,
+                               limit: int) -> list[int]:
+    """Candidates found by the rare keys alone, scored by every key of the query: a few thousand
+    index rows at most, summed here (one cached statement, whatever the query's keys)."""
+    found = sa.select(search_keys.c.person_id).where(search_keys.c.key.in_(rare), *visible)
+    rows = connection.execute(
+        sa.select(search_keys.c.person_id, search_keys.c.key)
+        .where(search_keys.c.key.in_(list(keys)), search_keys.c.person_id.in_(found), *visible)
+    )
+    best: dict[tuple[int, str], float] = {}
+    for person_id, key in rows:
+        kind = key.split(":", 1)[0]
+        weight = keys[key]
+        if best.get((person_id, kind), 0.0) < weight:
+            best[(person_id, kind)] = weight
+    scores: dict[int, float] = {}
+    for (person_id, _), weight in best.items():
+        scores[person_id] = scores.get(person_id, 0.0) + weight
+    return sorted(scores, key=lambda person_id: (-scores[person_id], person_id))[:limit]
 
 
 def _years_ago(years: int, today: date) -> date:
@@ -221,6 +257,7 @@ def _by_age(connection, query, clearance, admitted, limit) -> list[int]:
     return list(connection.execute(select.order_by(search_people.c.person_id).limit(limit)).scalars())
 
 
+@lru_cache(maxsize=100_000)
 def _name_score(wanted: str, given: str, family: str) -> tuple[float, str | None]:
     best, what = 0.0, None
     for value, label, weight in ((family, "family name", 4.0), (given, "given name", 3.0)):
@@ -232,7 +269,7 @@ def _name_score(wanted: str, given: str, family: str) -> tuple[float, str | None
             else:
                 similarity = jellyfish.jaro_winkler_similarity(token, wanted)
                 score = weight * 0.7 if similarity >= 0.9 else weight * 0.4 if \
-                    jellyfish.metaphone(token) == jellyfish.metaphone(wanted) else 0.0
+                    metaphone(token) == metaphone(wanted) else 0.0
             if score > best:
                 best, what = score, label
     return best, what
@@ -293,7 +330,7 @@ def search_people_for(bind: Engine | Connection, viewer: Viewer, query: PersonQu
     today = date.today()
     with within_transaction(bind) as connection:
         candidate_ids = _candidates(connection, viewer, query, CANDIDATES)
-        visible = get_records(connection, viewer, "person", candidate_ids)
+        visible = get_records(connection, viewer, "person", candidate_ids, with_raw=False)
         masters = masters_of(connection, list(visible))
         best: dict[int, tuple[float, list[str]]] = {}
         for person_id, view in visible.items():
@@ -304,7 +341,7 @@ def search_people_for(bind: Engine | Connection, viewer: Viewer, query: PersonQu
             if scored and (master_id not in best or scored[0] > best[master_id][0]):
                 best[master_id] = scored
         ordered = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
-        members = members_of(connection, viewer, [master_id for master_id, _ in ordered])
+        members = members_of(connection, viewer, [master_id for master_id, _ in ordered], with_raw=False)
     hits = []
     for master_id, (score, matched) in ordered:
         views = members[master_id]
