@@ -203,16 +203,6 @@ def decide(engine: Engine, viewer: Viewer, item_id: int, decision: str, reason: 
     return Decision(decision_id, row.id, row.person_id_l, row.person_id_r, decision, text, viewer.user_id, now)
 
 
-def decisions(engine: Engine, *, limit: int = 100) -> list[Decision]:
-    """The most recent decisions, newest first (who, when, why: no personal values)."""
-    with engine.connect() as connection:
-        rows = connection.execute(
-            sa.select(link_decisions).order_by(link_decisions.c.decided_at.desc(), link_decisions.c.id.desc())
-            .limit(limit)).all()
-    return [Decision(r.id, r.review_item_id, r.person_id_l, r.person_id_r, r.decision, r.reason, r.decided_by,
-                     r.decided_at) for r in rows]
-
-
 class _connection:
     """A connection from an engine (closed after) or the caller's own (left open)."""
 
