@@ -105,7 +105,7 @@ class _Scorer:
         candidates = np.zeros(grid.n_cells, dtype=bool)
         for scores in stacked.values():
             top = np.argpartition(-scores, reach, axis=1)[:, :reach]
-            candidates[np.unique(top)] = True
+            candidates[top.ravel()] = True
         self.columns = np.flatnonzero(candidates)
         self.k = min(self.k, len(self.columns) - 1) if len(self.columns) > 1 else 1
         self.outcomes = outcomes[:, self.columns]
