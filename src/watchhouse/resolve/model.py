@@ -461,9 +461,17 @@ def train_model(records: PreparedRecords, *, link_only: bool = False, threshold:
     em_pairs = 2e6 if n > 200_000 else None
     for rule in training_rules(features, records.identifiers):
         step(f"EM for m on pairs where {rule}")
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True, max_pairs=em_pairs,
-        )
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True, max_pairs=em_pairs,
+            )
+        except ValueError as error:
+            # On a few dozen records EM can drive a level's m to 0, which Splink refuses; the
+            # other round (or the untrained default) keeps that comparison's m instead.
+            if "below the minimum allowed" not in str(error):
+                raise
+            model.notes.append(f"EM on pairs where {rule} did not converge on {n:,} records; "
+                               "its m values come from the other training round")
     return model
 
 
