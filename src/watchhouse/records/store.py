@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -93,9 +94,9 @@ def _upsert_kind(
                 else:
                     result.unchanged += 1
             if inserts:
-                # A plain executemany then one look-up of the new ids: RETURNING in parameter order
-                # makes SQLite insert row by row, fifteen times slower on a large load.
-                connection.execute(table.insert(), inserts)
+                # Then the new ids by their source ids: RETURNING in parameter order would make
+                # SQLite insert row by row.
+                _insert_many(connection, table, inserts)
                 new = _existing(connection, table, system, [row["source_record_id"] for row in inserts])
                 for source_id, (row_id, _) in new.items():
                     result.ids[RecordRef(kind, system, source_id)] = row_id
@@ -115,6 +116,37 @@ def _upsert_kind(
     return inserted_ids
 
 
+def _insert_many(connection: Connection, table: sa.Table, rows: list[dict]) -> None:
+    """Many rows at once: COPY on PostgreSQL (an executemany there is a statement per row, and
+    multi-row VALUES spend their time in the driver rewriting parameters), one executemany of
+    the driver elsewhere. Rows are dicts with the same keys; JSON values are serialised here."""
+    if not rows:
+        return
+    names = list(rows[0])
+    json_columns = {name for name in names if isinstance(table.c[name].type, sa.JSON)}
+
+    def value(name, row):
+        item = row[name]
+        return json.dumps(item, separators=(",", ":")) if name in json_columns and item is not None else item
+
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([value(name, row) for name in names])
+        return
+    compiled = table.insert().compile(dialect=connection.dialect, column_keys=names)
+    processors = {name: table.c[name].type.bind_processor(connection.dialect) for name in names}
+    params = [
+        tuple(processors[name](row[name]) if processors[name] else row[name] for name in compiled.positiontup)
+        for row in rows
+    ] if compiled.positional else None
+    if params is None:
+        connection.execute(table.insert(), rows)
+        return
+    connection.exec_driver_sql(str(compiled), params)
+
+
 def _give_singleton_masters(connection: Connection, person_ids: list[int], now: datetime) -> None:
     """A newly loaded person is its own master person until the linkage engine says otherwise,
     so it appears in the single view at once."""
@@ -126,10 +158,8 @@ def _give_singleton_masters(connection: Connection, person_ids: list[int], now: 
                 [{"cluster_key": k, "created_at": now, "updated_at": now} for k in keys],
             ).all()
         )
-        connection.execute(
-            master_person_members.insert(),
-            [{"person_id": pid, "master_id": masters[f"record:{pid}"]} for pid in ids],
-        )
+        _insert_many(connection, master_person_members,
+                     [{"person_id": pid, "master_id": masters[f"record:{pid}"]} for pid in ids])
 
 
 def resolve_refs(connection: Connection, refs: Iterable[RecordRef], known: Mapping[RecordRef, int]) -> dict[RecordRef, int]:
@@ -303,10 +333,10 @@ def replace_memberships(bind: Engine | Connection, clusters: Mapping[int, str], 
         connection.execute(master_person_members.delete())
         rows = [{"person_id": pid, "master_id": masters[key]} for pid, key in assignment.items()]
         for chunk in _chunks(rows, 5000):
-            connection.execute(master_person_members.insert(), chunk)
+            _insert_many(connection, master_person_members, chunk)
         used = set(assignment.values())
         stale = [mid for key, mid in masters.items() if key not in used]
-        for chunk in _chunks(stale):
+        for chunk in _chunks(stale, 5000):
             connection.execute(master_people.delete().where(master_people.c.id.in_(chunk)))
         return len(used)
 
