@@ -208,24 +208,38 @@ def _candidates(connection: Connection, viewer: Viewer, query: PersonQuery, limi
     return [row.person_id for row in connection.execute(ranked)]
 
 
+RESCORED = 2000  # candidates found by rare keys whose common keys are then looked up as well
+
+
 def _candidates_from_rare_keys(connection: Connection, keys: dict[str, float], rare: list[str], visible,
                                limit: int) -> list[int]:
-    """Candidates found by the rare keys alone, scored by every key of the query: a few thousand
-    index rows at most, summed here (one cached statement, whatever the query's keys)."""
-    found = sa.select(search_keys.c.person_id).where(search_keys.c.key.in_(rare), *visible)
-    rows = connection.execute(
-        sa.select(search_keys.c.person_id, search_keys.c.key)
-        .where(search_keys.c.key.in_(list(keys)), search_keys.c.person_id.in_(found), *visible)
-    )
+    """Candidates found by the rare keys alone, then scored by every key of the query.
+
+    Two index look-ups with a bounded number of rows, whatever the query: the postings of the
+    rare keys, then every query key of the best ``RESCORED`` of those people (by person id),
+    so a common surname adds to a candidate's score without being read in full."""
     best: dict[tuple[int, str], float] = {}
-    for person_id, key in rows:
-        kind = key.split(":", 1)[0]
-        weight = keys[key]
-        if best.get((person_id, kind), 0.0) < weight:
-            best[(person_id, kind)] = weight
+
+    def add(rows) -> None:
+        for person_id, key in rows:
+            kind, weight = key.split(":", 1)[0], keys[key]
+            if best.get((person_id, kind), 0.0) < weight:
+                best[(person_id, kind)] = weight
+
+    add(connection.execute(sa.select(search_keys.c.person_id, search_keys.c.key)
+                           .where(search_keys.c.key.in_(rare), *visible)))
     scores: dict[int, float] = {}
     for (person_id, _), weight in best.items():
         scores[person_id] = scores.get(person_id, 0.0) + weight
+    common = [key for key in keys if key not in rare]
+    if common and scores:
+        found = sorted(scores, key=lambda person_id: (-scores[person_id], person_id))[:RESCORED]
+        add(connection.execute(sa.select(search_keys.c.person_id, search_keys.c.key)
+                               .where(search_keys.c.person_id.in_(found), search_keys.c.key.in_(common))))
+        kept, scores = set(found), {}
+        for (person_id, _), weight in best.items():
+            if person_id in kept:
+                scores[person_id] = scores.get(person_id, 0.0) + weight
     return sorted(scores, key=lambda person_id: (-scores[person_id], person_id))[:limit]
 
 
