@@ -30,6 +30,7 @@ FIT_DAYS = 365.0
 MAX_FIT_EVENTS = 20_000
 PAIR_BUDGET = 450_000
 MIN_BUDGET_EVENTS = 2_000  # the pair budget never leaves fewer events than this to fit on
+BUDGET_BLOCK = 1_500  # children whose pairs are found at a time while filling the budget
 MIN_FIT_EVENTS = 30
 
 
@@ -187,8 +188,10 @@ def fit_sepp(
     max_iterations: int = 40,
     tolerance: float = 2e-3,
     start_from: SeppFit | None = None,
+    pairs: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> SeppFit:
     """EM fit on events with start <= t < end (t sorted); earlier events up to max_lag_days act as parents only.
+    ``pairs``: the (parent, child) indices ``candidate_pairs`` gives for these children, if known.
 
     The background is a kernel density of the events weighted by their probability of being
     background (stochastic declustering, as Mohler et al. 2011), constant in time over the
@@ -198,7 +201,9 @@ def fit_sepp(
     """
     first, last = int(np.searchsorted(t, start)), int(np.searchsorted(t, end))
     n_children = last - first
-    parent, child = candidate_pairs(x[:last], y[:last], t[:last], max_distance_m, max_lag_days, first_child=first)
+    if pairs is None:
+        pairs = candidate_pairs(x[:last], y[:last], t[:last], max_distance_m, max_lag_days, first_child=first)
+    parent, child = pairs
     child = child - first
     lag = t[child + first] - t[parent]
     dist2 = (x[child + first] - x[parent]) ** 2 + (y[child + first] - y[parent]) ** 2
@@ -265,29 +270,49 @@ def fit_on_history(history: History, as_of: float) -> SeppFit:
     grid = history.grid
     max_distance = max(500.0, 2.5 * grid.cell_size)
     start = float(history.t[upto - n_fit]) if n_fit > 0 else as_of - FIT_DAYS
-    if n_fit > MIN_BUDGET_EVENTS:
-        # Dense data: keep the most recent events whose pairs fit the budget (finding the pairs
-        # costs a fraction of the EM iterations over them).
-        lo = history.upto(start - max_lag)
-        t, x, y = history.t[lo:upto], history.x[lo:upto], history.y[lo:upto]
-        first_child = upto - n_fit - lo
-        _, child = candidate_pairs(x, y, t, max_distance, max_lag, first_child=first_child)
-        if len(child) > PAIR_BUDGET:
-            # pairs_from[i]: pairs whose child is event i or later.
-            pairs_from = np.cumsum(np.bincount(child, minlength=len(t))[::-1])[::-1]
-            cut = max(int(np.argmax(pairs_from <= PAIR_BUDGET)), first_child)
-            cut = min(cut, len(t) - MIN_BUDGET_EVENTS)
-            start = float(t[cut])
-            n_fit = upto - history.upto(start)
     lo = history.upto(start - max_lag)
     t, x, y = history.t[lo:upto], history.x[lo:upto], history.y[lo:upto]
+    pairs = None
+    if n_fit > MIN_BUDGET_EVENTS:
+        # Dense data: keep the most recent events whose pairs fit the budget. Pairs are found for
+        # the newest children first, a block at a time, so the search stops near the budget.
+        first_child = len(t) - n_fit
+        searched = len(t)  # pairs are known for the children from here on
+        found: list[tuple[np.ndarray, np.ndarray]] = []
+        count = 0
+        while searched > first_child and (count <= PAIR_BUDGET or len(t) - searched < MIN_BUDGET_EVENTS):
+            block = max(first_child, searched - BUDGET_BLOCK)
+            found.append(candidate_pairs(x[:searched], y[:searched], t[:searched], max_distance, max_lag,
+                                         first_child=block))
+            count += len(found[-1][1])
+            searched = block
+        parent = np.concatenate([p for p, _ in found])
+        child = np.concatenate([c for _, c in found])
+        cut = searched
+        if count > PAIR_BUDGET:
+            # pairs_from[i]: pairs whose child is event i or later.
+            pairs_from = np.cumsum(np.bincount(child, minlength=len(t))[::-1])[::-1]
+            cut = min(max(int(np.argmax(pairs_from <= PAIR_BUDGET)), searched), len(t) - MIN_BUDGET_EVENTS)
+            # Simultaneous events all in or all out (the fit cuts its window by time): move past them.
+            if cut > 0 and t[cut - 1] == t[cut]:
+                cut = int(np.searchsorted(t, t[cut], side="right"))
+        # The fit's children are those from its start time on; the pairs are reused when they
+        # cover exactly those children (not when ties at the first child's time blur the edge).
+        if cut < len(t) and int(np.searchsorted(t, t[cut], side="left")) == cut >= searched:
+            start = float(t[cut])
+            n_fit = len(t) - cut
+            keep = child >= cut
+            shift = history.upto(start - max_lag) - lo
+            lo += shift
+            t, x, y = t[shift:], x[shift:], y[shift:]
+            pairs = (parent[keep] - shift, child[keep] - shift)
     if n_fit < MIN_FIT_EVENTS:
         # Too few recent events to separate near-repeats from background: assume none.
         fit = SeppFit(0.0, 1.0, grid.cell_size, 0.0, n_fit, 0, 0)
         history.memo[key] = fit
         return fit
     fit = fit_sepp(t, x, y, start, as_of, max_distance_m=max_distance, max_lag_days=max_lag,
-                   min_bandwidth_m=grid.cell_size / 10, start_from=history.memo.get("sepp-latest"))
+                   min_bandwidth_m=grid.cell_size / 10, start_from=history.memo.get("sepp-latest"), pairs=pairs)
     history.memo[key] = history.memo["sepp-latest"] = fit
     return fit
 
