@@ -110,3 +110,12 @@ def test_key_counts_follow_incremental_indexing(engine, world):
                                    "given_name": "Mary", "family_name": "Brown"}])
     assert count("f:smith") == 2 and count("f:brown") == 1 and count("n:brown|mary") == 1
     assert count("n:smith|mary") == 0
+
+
+def test_a_query_of_only_common_keys_is_found_through_its_rarest_key(engine, world, monkeypatch):
+    from watchhouse.search import service
+
+    monkeypatch.setattr(service, "SELECTIVE", 0)
+    monkeypatch.setattr(service, "BUDGET", 0)
+    hits = search_people_for(engine, ANALYST, parse_query("william smith ls1 4ap"))
+    assert hits[0].master_id == masters_of(engine, [world["P1"]])[world["P1"]]

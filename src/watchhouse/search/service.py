@@ -34,6 +34,7 @@ CANDIDATES = 100
 # A key held by more records than this (a common surname or given name, a postcode sector) does
 # not *find* candidates when the query has rarer keys; it still adds to the score of those found.
 SELECTIVE = 5000
+BUDGET = 30_000  # postings a query of only common keys may sum in the database
 
 
 @lru_cache(maxsize=1024)
@@ -196,6 +197,10 @@ def _candidates(connection: Connection, viewer: Viewer, query: PersonQuery, limi
         .where(*visible)
     )
     rare = sorted(key for key in keys if held[key] <= SELECTIVE)
+    if not rare and sum(held.values()) > BUDGET:
+        # Only common keys ("david smith" with the surname mistyped past recognition): the
+        # rarest of them finds the candidates rather than summing every posting of every key.
+        rare = [min(keys, key=lambda key: (held[key], key))]
     if rare:
         return _candidates_from_rare_keys(connection, keys, rare, visible, limit)
     per_kind = per_kind.group_by(search_keys.c.person_id, values.c.kind).subquery()
