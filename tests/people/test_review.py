@@ -5,6 +5,7 @@ the runs must steer the second. The others put items in the queue directly, so t
 rules (roles, clearance, reasons, audit) without training a model.
 """
 
+from collections import Counter
 from datetime import UTC, date, datetime
 
 import pytest
@@ -16,7 +17,7 @@ from watchhouse.domain import PersonRecord, parse_marking
 from watchhouse.people import evidence, review
 from watchhouse.people.linking import link_people
 from watchhouse.people.service import person_profile
-from watchhouse.records import replace_memberships, upsert_records
+from watchhouse.records import iter_people, replace_memberships, upsert_records
 from watchhouse.records.lookup import masters_of
 from watchhouse.synth.systems import load_systems, write_systems
 
@@ -45,7 +46,12 @@ def test_decisions_steer_the_next_linkage_run_and_leave_the_queue(engine, tmp_pa
     assert all(abs(item.match_probability - 0.5) <= 0.2 for item in items)
     assert all(item.reasons and item.reasons[0].level for item in items)
     linked = next(item for item in items if item.linked)
-    apart = next(item for item in items if not item.linked)
+    # A pair of records that are each a person of their own: once confirmed, their person holds
+    # just the two, so its evidence must be the confirmed link itself.
+    everyone = masters_of(engine, [r.id for item in items for r in (item.left, item.right)])
+    sizes = Counter(row["master_id"] for batch in iter_people(engine, Viewer.system("test")) for row in batch)
+    apart = next(item for item in items if not item.linked and sizes[everyone[item.left.id]] == 1
+                 and sizes[everyone[item.right.id]] == 1)
     masters = masters_of(engine, [linked.left.id, linked.right.id, apart.left.id, apart.right.id])
     assert masters[linked.left.id] == masters[linked.right.id]
     assert masters[apart.left.id] != masters[apart.right.id]
@@ -72,9 +78,9 @@ def test_decisions_steer_the_next_linkage_run_and_leave_the_queue(engine, tmp_pa
     shown = {(e.record.record_id, e.linked_to.record_id): e for e in profile.link_evidence}
     visible = {r.id for r in profile.view.records}
     assert profile.link_evidence and all(a in visible and b in visible for a, b in shown)
-    pair = shown.get((apart.left.id, apart.right.id)) or shown.get((apart.right.id, apart.left.id))
-    if pair is not None:  # each record shows its strongest link, which may be to a third record
-        assert pair.confirmed_by_analyst
+    # An analyst's confirmation is why the records are one person, so it is the link each shows.
+    assert shown[(apart.left.id, apart.right.id)].confirmed_by_analyst
+    assert shown[(apart.right.id, apart.left.id)].confirmed_by_analyst
     assert all(e.reasons and 0 <= e.match_probability <= 1 for e in profile.link_evidence)
     assert verify(engine).ok
 

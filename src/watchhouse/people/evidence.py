@@ -205,7 +205,7 @@ def visible_reasons(stored: list[list[Any]], withheld: set[str]) -> list[LinkRea
 
 def evidence_for(connection: Connection, records: list[Any]) -> list[LinkEvidence]:
     """For each visible source record of one person (``SourceRecordView``s as the viewer sees
-    them), its strongest stored link to another of those records. Links to records the viewer
+    them), its strongest stored link to another of those records (an analyst-confirmed one first). Links to records the viewer
     may not see are never used, so the evidence does not reveal that such records exist."""
     by_id = {r.id: r for r in records}
     if len(by_id) < 2:
@@ -219,11 +219,16 @@ def evidence_for(connection: Connection, records: list[Any]) -> list[LinkEvidenc
                 link_evidence.c.person_id_l.in_(chunk) | link_evidence.c.person_id_r.in_(chunk))
         ).all()
     best: dict[int, Any] = {}
+
+    def strength(row) -> tuple[bool, float]:
+        # An analyst's confirmation is the reason the records are one person, whatever the score.
+        return row.decision == "confirm", row.match_probability
+
     for row in rows:
         if row.person_id_l not in by_id or row.person_id_r not in by_id:
             continue
         for record_id in (row.person_id_l, row.person_id_r):
-            if record_id not in best or row.match_probability > best[record_id].match_probability:
+            if record_id not in best or strength(row) > strength(best[record_id]):
                 best[record_id] = row
     out = []
     for record in records:
