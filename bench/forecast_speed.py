@@ -9,25 +9,28 @@ same data (target under 2 minutes). The machine is shared: CPU time is the stead
     .venv/bin/python bench/forecast_speed.py [--events 250000] [--repeat 3] [--backtest]
 
 Figures, 2026-11-26 (session 2), 250,558 events (249,296 before as-of), 22,001 cells of 200 m.
-The machine was shared with four other workers throughout (load average 7.2 at the start, 7.6
-at the end, on 2 cores), so wall times are about twice the CPU times; CPU is the steady figure.
+The machine was shared with four other workers throughout (load average 6.4 at the start, 6.2
+at the end, on 2 cores), so wall times are two to three times the CPU times; CPU is the steady
+figure. Best of 3.
 
-  step                                        before (session 1, load ~1)   now (load ~7)
-  watchhouse version (start-up)               1.43 s wall / 1.05 s CPU      0.79 s / 0.39 s
-  load_events (in-process)                    0.55 s / 0.53 s               1.16 s / 0.49 s
-  forecast_grid(auto) (in-process)            0.96 s / 0.92 s               3.91 s / 1.92 s
-  write_geojson (in-process)                  0.22 s / 0.21 s               0.21 s / 0.09 s
-  watchhouse forecast --method auto           5.33 s / 4.89 s               6.33 s / 3.10 s
-  watchhouse forecast --method long-run       4.64 s / 3.48 s               3.35 s / 1.57 s
-  watchhouse backtest, 26 origins, 6 methods  -                             64.5 s / 32.6 s (< 120 s)
+  step                                        before (session 1, load ~1)   now (load ~6)
+  watchhouse version (start-up)               1.43 s wall / 1.05 s CPU      0.72 s / 0.34 s
+  load_events (in-process)                    0.55 s / 0.53 s               0.71 s / 0.44 s
+  forecast_grid(auto) (in-process)            0.96 s / 0.92 s               1.71 s / 1.07 s
+  write_geojson (in-process)                  0.22 s / 0.21 s               0.17 s / 0.10 s
+  watchhouse forecast --method auto           5.33 s / 4.89 s               6.20 s / 2.62 s
+  watchhouse forecast --method long-run       4.64 s / 3.48 s               3.99 s / 1.65 s
+  watchhouse backtest, 26 origins, 6 methods  -                             54.4 s / 25.3 s (< 120 s)
 
-What changed: EVENTS.csv is read by DuckDB instead of pandas (pandas' import alone was ~0.7 s);
-the Gaussian filter, prospective kernel, SEPP pair search and convex hull no longer import scipy
-(~0.6 s); SEPP pairs are searched by square and time window (7x fewer candidates); GeoJSON rings
-go to orjson as numpy views; the lead made capability packages export lazily (start-up). The
-in-process auto step rose with the SEPP fit now bounded by the exact pair count (450,000 pairs,
-the old sampled estimate let as many through) and with the load. On an idle machine the
-forecast's wall time is its CPU time plus file I/O, so about 3.3 s; not measured idle this session.
+Single runs of the auto forecast at load 5 took 4.1-5.2 s wall (2.9-3.5 s CPU). What changed:
+EVENTS.csv is read by DuckDB instead of pandas (pandas' import alone was ~0.7 s); the Gaussian
+filter, prospective kernel, SEPP pair search and convex hull no longer import scipy (~0.6 s);
+SEPP pairs are searched by square and time window, for the newest events first until the pair
+budget is reached, and handed to the fit; GeoJSON rings go to orjson as numpy views; the lead
+made capability packages export lazily (start-up). Left: typer 0.29 builds a pydantic
+TypeAdapter per option (pydantic's import is ~0.15-0.4 s of every command with options). On an
+idle machine the forecast's wall time is its CPU time plus file I/O, about 3 s; not measured
+idle this session.
 """
 
 from __future__ import annotations
