@@ -19,6 +19,7 @@ from watchhouse.people.linking import link_people
 from watchhouse.people.service import person_profile
 from watchhouse.records import iter_people, replace_memberships, upsert_records
 from watchhouse.records.lookup import masters_of
+from watchhouse.search import parse_query, rebuild_index, search_people_for
 from watchhouse.synth.systems import load_systems, write_systems
 
 ANALYST = Viewer("ana", "intelligence-analyst", "SECRET")
@@ -58,6 +59,9 @@ def test_decisions_steer_the_next_linkage_run_and_leave_the_queue(engine, tmp_pa
 
     review.decide(engine, CLEARED_ANALYST, linked.id, "split", "different dates of birth and NI numbers", client="test")
     review.decide(engine, CLEARED_ANALYST, apart.id, "confirm", "same PNC number in the custody record", client="test")
+    now = masters_of(engine, [linked.left.id, linked.right.id, apart.left.id, apart.right.id])
+    assert now[linked.left.id] != now[linked.right.id] and now[apart.left.id] == now[apart.right.id]  # at once
+    # ... and the next run keeps it so:
     assert {i.id for i in review.review_queue(engine, CLEARED_ANALYST, client="test", limit=200)} == {
         i.id for i in items} - {linked.id, apart.id}
 
@@ -192,3 +196,51 @@ def test_person_evidence_uses_only_visible_records_and_hides_withheld_fields(eng
     assert strongest[b].linked_to.record_id == c and strongest[b].confirmed_by_analyst
     dob = next(r for r in strongest[b].reasons if r.comparison == "date of birth")
     assert dob.level == "day and month transposed" and not dob.withheld
+
+
+def _hits(engine, query):
+    viewer = Viewer("ana", "intelligence-analyst", "SECRET", purpose="test")
+    return {hit.master_id: hit.records for hit in search_people_for(engine, viewer, parse_query(query))}
+
+
+def test_a_confirmation_makes_the_two_people_one_at_once_and_search_follows(engine, pair_world):
+    a, b, c = pair_world["A1"], pair_world["B1"], pair_world["C1"]
+    rebuild_index(engine)
+    before = masters_of(engine, [a, b, c])
+    assert len(set(before.values())) == 3
+    review.decide(engine, ANALYST, pair_world["official"], "confirm", "same custody photograph", client="test")
+    after = masters_of(engine, [a, b, c])
+    assert after[a] == after[b] != after[c]
+    assert _hits(engine, "Doe")[after[a]] == 2  # the index moved the record with its master
+    entry = entries(engine, actor="ana", actions=["alteration"])[0]
+    assert entry.detail["takes_effect"] == "now" and len(entry.detail["moved_records"]) == 1
+    # The person page explains the join by the analyst's confirmation.
+    profile = person_profile(engine, Viewer("ana", "intelligence-analyst", "SECRET", purpose="t"), after[a], client="t")
+    assert {(e.record.record_id, e.linked_to.record_id) for e in profile.link_evidence} == {(a, b), (b, a)}
+    assert all(e.confirmed_by_analyst for e in profile.link_evidence)
+    assert verify(engine).ok
+
+
+def test_a_split_moves_the_less_tied_record_to_a_person_of_its_own_at_once(engine, pair_world):
+    a, b, c = pair_world["A1"], pair_world["B1"], pair_world["C1"]
+    replace_memberships(engine, {a: "doe", b: "doe", c: "doe"})
+    rebuild_index(engine)
+    review.decide(engine, ANALYST, pair_world["secret"], "confirm", "same PNC number", client="test")
+    assert len(set(masters_of(engine, [a, b, c]).values())) == 1  # already one person: nothing moves
+    # B1 is tied to C1 by a confirmation and A1 to nothing: A1 leaves, B1 and C1 stay together.
+    review.decide(engine, ANALYST, pair_world["official"], "split", "born on different days", client="test")
+    after = masters_of(engine, [a, b, c])
+    assert after[b] == after[c] != after[a]
+    assert _hits(engine, "Doe") == {after[a]: 1, after[b]: 2}
+    entry = entries(engine, actor="ana", actions=["alteration"])[0]
+    assert entry.detail["link_decision"] == "split" and entry.detail["moved_records"] == {str(a): after[a]}
+    assert verify(engine).ok
+
+
+def test_a_split_with_no_confirmations_moves_the_newer_record(engine, pair_world):
+    a, b, c = pair_world["A1"], pair_world["B1"], pair_world["C1"]
+    replace_memberships(engine, {a: "doe", b: "doe", c: "doe"})
+    review.decide(engine, ANALYST, pair_world["official"], "split", "born on different days", client="test")
+    after = masters_of(engine, [a, b, c])
+    newer, older = max(a, b), min(a, b)
+    assert after[older] == after[c] != after[newer]

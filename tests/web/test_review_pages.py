@@ -140,7 +140,8 @@ def test_decision_form_records_and_the_pair_leaves_the_queue(app, engine, world)
                            data={"csrf_token": csrf, "decision": "split", "reason": "different NI numbers"})
     assert response.status_code == 303 and response.headers["location"] == "/people/review?done=split"
     page = client.get(response.headers["location"])
-    assert "Split into two people" in page.text and f'id="item-{world["item_ab"]}"' not in page.text
+    assert "Split into two people. It has taken effect" in page.text and f'id="item-{world["item_ab"]}"' not in page.text
+    assert "next linkage run" not in page.text
     assert _pending_ids(engine) == {world["item_cd"]}
     assert review.decided_pairs(engine)[1] == [tuple(sorted((world["A1"], world["B1"])))]
     entry = entries(engine, actor="ana", actions=["alteration"])[0]
@@ -170,10 +171,14 @@ def test_review_api(app, engine, world):
     assert client.post(url, json={"decision": "confirm", "reason": "x"}, headers=_token(client, "olive")).status_code == 403
     done = client.post(url, json={"decision": "confirm", "reason": "same custody photo"}, headers=headers)
     assert done.status_code == 200 and done.json()["decision"] == "confirm" and done.json()["decided_by"] == "sue"
+    ab = url.replace(str(world["item_cd"]), str(world["item_ab"]))
+    assert client.post(ab, json={"decision": "confirm", "reason": "same NI number"}, headers=headers).status_code == 200
+    masters = masters_of(engine, [world["A1"], world["B1"]])
+    assert masters[world["A1"]] == masters[world["B1"]]  # at once, not at the next linkage run
     assert client.post(url, json={"decision": "split", "reason": "x"}, headers=headers).status_code == 400
     assert client.post("/v1/links/review/999999", json={"decision": "split", "reason": "x"},
                        headers=headers).status_code == 404
-    assert [i["id"] for i in client.get("/v1/links/review", headers=headers).json()["items"]] == [world["item_ab"]]
+    assert client.get("/v1/links/review", headers=headers).json()["items"] == []
 
 
 def test_person_page_and_api_say_why_records_are_one_person(app, engine, world):

@@ -2,8 +2,9 @@
 analysts' decisions on them.
 
 Linkage queues the pairs it was least sure of; an analyst confirms that the two records are
-one person or splits them. Decisions are kept for good and steer every later linkage run
-(confirmed pairs must link, split pairs cannot), and decided pairs never return to the queue.
+one person or splits them. A decision changes the master persons at once and is kept for good:
+every later linkage run must link confirmed pairs and may not link split ones, and decided
+pairs never return to the queue.
 Reading the two records of an item goes through the access module and is audited as a
 consultation; a decision is audited as an alteration of how records are combined.
 """
@@ -22,7 +23,7 @@ from watchhouse import audit, records
 from watchhouse.access import Viewer
 from watchhouse.access.permissions import Permission, allowed
 from watchhouse.people.evidence import LinkReason, visible_reasons
-from watchhouse.people.tables import link_decisions, review_items
+from watchhouse.people.tables import link_decisions, link_evidence, review_items
 
 DECISIONS = ("confirm", "split")
 REVIEW_PURPOSE = "review record links near the linkage threshold"
@@ -123,14 +124,16 @@ def replace_pending(connection: Connection, rows: Iterable[Mapping[str, Any]], *
 
 # -- what analysts call --------------------------------------------------------------------
 
-def _item(row: Any, views: Mapping[int, records.SourceRecordView]) -> ReviewItem | None:
+def _item(row: Any, views: Mapping[int, records.SourceRecordView], masters: Mapping[int, int]) -> ReviewItem | None:
     left, right = views.get(row.person_id_l), views.get(row.person_id_r)
     if left is None or right is None:
         return None  # a record above the viewer: they cannot judge the pair, nor learn it exists
     return ReviewItem(
         id=row.id, left=left, right=right, match_probability=row.match_probability, match_weight=row.match_weight,
         reasons=visible_reasons(row.reasons, set(left.withheld) | set(right.withheld)),
-        household_discounted=bool(row.household_discounted), linked=bool(row.linked), threshold=row.threshold,
+        household_discounted=bool(row.household_discounted),
+        # As the records stand now: a decision on another pair may have moved one of them since the run.
+        linked=masters.get(row.person_id_l, -1) == masters.get(row.person_id_r, -2), threshold=row.threshold,
         queued_at=row.queued_at,
     )
 
@@ -151,9 +154,10 @@ def review_queue(engine: Engine, viewer: Viewer, *, client: str, limit: int = 25
             if not rows:
                 break
             offset += len(rows)
-            views = records.get_records(connection, viewer, "person",
-                                        {i for row in rows for i in (row.person_id_l, row.person_id_r)})
-            found += [item for row in rows if (item := _item(row, views)) is not None]
+            ids = {i for row in rows for i in (row.person_id_l, row.person_id_r)}
+            views = records.get_records(connection, viewer, "person", ids)
+            masters = records.masters_of(connection, ids)
+            found += [item for row in rows if (item := _item(row, views, masters)) is not None]
         found = found[:limit]
         if found:
             audit.record(connection, actor=viewer.user_id, action="consultation", purpose=_purpose(viewer),
@@ -176,7 +180,8 @@ def _clean_reason(reason: str | None) -> str:
 
 def decide(engine: Engine, viewer: Viewer, item_id: int, decision: str, reason: str | None, *,
            client: str) -> Decision:
-    """Confirm (one person) or split (two people) a queued pair, for good; audited with the reason."""
+    """Confirm (one person) or split (two people) a queued pair, at once and for good; audited
+    with the reason and the records it moved."""
     _check_role(viewer)
     decision = (decision or "").strip().lower()
     if decision not in DECISIONS:
@@ -195,12 +200,86 @@ def decide(engine: Engine, viewer: Viewer, item_id: int, decision: str, reason: 
             decided_by=viewer.user_id, decided_at=now, review_item_id=row.id, match_probability=row.match_probability,
         )).inserted_primary_key[0]
         connection.execute(review_items.update().where(review_items.c.id == row.id).values(status=DECIDED))
+        moved = _apply(connection, row, decision, decision_id, now)
         audit.record(connection, actor=viewer.user_id, action="alteration", purpose=_purpose(viewer), client=client,
-                     record_ids=[f"person-record:{row.person_id_l}", f"person-record:{row.person_id_r}"],
+                     record_ids=[f"person-record:{row.person_id_l}", f"person-record:{row.person_id_r}",
+                                 *(f"person-record:{i}" for i in sorted(set(moved) - {row.person_id_l, row.person_id_r}))],
                      detail={"link_decision": decision, "reason": text, "review_item": row.id,
                              "match_probability": round(row.match_probability, 6),
-                             "takes_effect": "next linkage run"})
+                             "moved_records": {str(k): v for k, v in sorted(moved.items())},
+                             "takes_effect": "now"})
     return Decision(decision_id, row.id, row.person_id_l, row.person_id_r, decision, text, viewer.user_id, now)
+
+
+def _confirmed_groups(connection: Connection) -> dict[int, int]:
+    """Record id -> a representative of the records tied to it by confirmed decisions."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in connection.execute(sa.select(link_decisions.c.person_id_l, link_decisions.c.person_id_r)
+                                   .where(link_decisions.c.decision == "confirm")):
+        parent[find(a)] = find(b)
+    return {x: find(x) for x in parent}
+
+
+def _apply(connection: Connection, row: Any, decision: str, decision_id: int, now: datetime) -> dict[int, int]:
+    """Make the decision true of the master persons at once, as the next linkage run will keep it
+    (confirmed pairs must link, split pairs cannot). Returns {moved record id: its new master}.
+
+    Confirm: the two records' masters become one (the smaller joins the larger). Split: of the
+    two records, the one tied by confirmed decisions to fewer records of the master leaves it,
+    with those it is tied to, for a master of its own. Moved records are re-indexed for search.
+    """
+    from watchhouse.search import index_people
+
+    system = Viewer.system("apply an analyst's link decision to the master persons")
+    a, b = row.person_id_l, row.person_id_r
+    masters = records.masters_of(connection, [a, b])
+    if a not in masters or b not in masters:
+        return {}
+    members = {master: [view.id for view in views] for master, views in
+               records.members_of(connection, system, {masters[a], masters[b]}, with_raw=False).items()}
+    moved: dict[int, int] = {}
+    if decision == "confirm":
+        if masters[a] == masters[b]:
+            return {}
+        keep, leave = sorted((masters[a], masters[b]), key=lambda m: (-len(members.get(m, [])), m))
+        target = records.assign_to_master(connection, members[leave], master_id=keep, now=now)
+        moved = {record_id: target for record_id in members[leave]}
+        connection.execute(link_evidence.delete().where(
+            (link_evidence.c.person_id_l == a) & (link_evidence.c.person_id_r == b)))
+        connection.execute(link_evidence.insert().values(
+            person_id_l=a, person_id_r=b, match_probability=row.match_probability, match_weight=row.match_weight,
+            reasons=row.reasons, household_discounted=row.household_discounted, decision="confirm", linked_at=now))
+    else:
+        if masters[a] != masters[b]:
+            return {}
+        master = masters[a]
+        groups = _confirmed_groups(connection)
+        here = members[master]
+
+        def tied(record_id: int) -> list[int]:
+            group = groups.get(record_id)
+            return [r for r in here if r == record_id or (group is not None and groups.get(r) == group)]
+
+        # The record with fewer ties leaves; on a tie the newer record (higher id) leaves.
+        stay, go = sorted((a, b), key=lambda r: (-len(tied(r)), r))
+        leaving = tied(go)
+        # A key no master has ever had: a "record:"/"linked:" key may still name a master that
+        # holds other records (one the leaving record was first, then moved out of).
+        target = records.assign_to_master(connection, leaving, f"split:{decision_id}", now=now)
+        moved = {record_id: target for record_id in leaving}
+    if moved:
+        views = records.get_records(connection, system, "person", list(moved), with_raw=False)
+        index_people(connection, [{"id": v.id, "master_id": moved[v.id], "marking": v.marking, **v.values}
+                                  for v in views.values()])
+    return moved
 
 
 class _connection:

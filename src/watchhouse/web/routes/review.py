@@ -45,8 +45,9 @@ def review_queue_api(request: Request, user: Annotated[User, Depends(api_user)],
              responses={**ERRORS, 400: {"description": "Bad decision or already decided"},
                         404: {"description": "No such pending item available to you"}})
 def decide_api(request: Request, user: Annotated[User, Depends(api_user)], item_id: ItemId, body: DecisionIn):
-    """Confirm or split a queued pair, with a reason. Kept for good: the next linkage run must
-    link a confirmed pair and may not link a split one, and the pair leaves the queue."""
+    """Confirm or split a queued pair, with a reason. It takes effect at once (a confirmed pair's
+    people become one; of a split pair, one record leaves for a person of its own) and is kept for
+    good: every linkage run must link a confirmed pair and may not link a split one."""
     require(user, Permission.REVIEW_LINKS)
     try:
         decision = review.decide(request.app.state.engine, viewer_for(user), item_id, body.decision, body.reason,
@@ -84,7 +85,7 @@ def _queue_page(request: Request, session, *, message: str | None = None, error:
 def review_page(request: Request, session: PageSession, done: Annotated[str | None, Query(max_length=10)] = None):
     message = {"confirm": "Confirmed as one person.", "split": "Split into two people."}.get(done or "")
     if message:
-        message += " It takes effect at the next linkage run."
+        message += " It has taken effect, and every later linkage run keeps it."
     return _denied(request, session) or _queue_page(request, session, message=message)
 
 
