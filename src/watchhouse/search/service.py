@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine
 from watchhouse.access import Viewer
 from watchhouse.records.lookup import get_records, iter_people_for_index, masters_of, members_of
 from watchhouse.records.store import within_transaction
+from watchhouse.store import insert_rows
 from watchhouse.domain.markings import parse_marking
 from watchhouse.resolve.names import formal_names
 from watchhouse.search.keys import (
@@ -54,20 +55,8 @@ def _as_date(value: Any) -> date | None:
     return None
 
 
-def _bulk_insert(connection: Connection, table: sa.Table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Many rows at once through the driver: COPY on PostgreSQL, one executemany elsewhere.
-    The index holds a dozen keys per person, so at a million people this is most of the work."""
-    if not rows:
-        return
-    names = ", ".join(columns)
-    if connection.dialect.name == "postgresql":
-        cursor = connection.connection.driver_connection.cursor()
-        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    marks = ", ".join("?" if connection.dialect.paramstyle == "qmark" else "%s" for _ in columns)
-    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)
+def _bulk_insert(connection: Connection, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    insert_rows(connection, table, columns, rows)
 
 
 def _index(connection: Connection, people: list[dict], *, fresh: bool, keys_table=search_keys) -> Counter:
@@ -102,7 +91,7 @@ def _index(connection: Connection, people: list[dict], *, fresh: bool, keys_tabl
 
 
 def _add_counts(connection: Connection, change: Counter) -> None:
-    rows = [{"key": key, "records": n} for key, n in change.items() if n]
+    rows = [{"key": key, "records": n} for key, n in sorted(change.items()) if n]
     if not rows:
         return
     if connection.dialect.name == "postgresql":
@@ -114,8 +103,14 @@ def _add_counts(connection: Connection, change: Counter) -> None:
         index_elements=[search_key_counts.c.key],
         set_={"records": search_key_counts.c.records + statement.excluded.records},
     )
+    # In key order, so concurrent indexers (two arrivals at once) lock rows in the same order
+    # and wait for each other rather than deadlock.
     for start in range(0, len(rows), 5000):
         connection.execute(statement, rows[start : start + 5000])
+    emptied = [row["key"] for row in rows if row["records"] < 0]
+    for start in range(0, len(emptied), 1000):
+        connection.execute(search_key_counts.delete().where(
+            search_key_counts.c.key.in_(emptied[start : start + 1000]), search_key_counts.c.records <= 0))
 
 
 def index_people(connection: Connection, people: Iterable[dict]) -> int:
