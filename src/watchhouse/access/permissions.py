@@ -40,7 +40,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PARTNER: frozenset(),
     Role.AUDITOR: frozenset({Permission.READ_AUDIT}),
     Role.ADMIN: frozenset({Permission.MANAGE_USERS}),
-    # A system account writes its own records and reads nothing back but the person id it joined.
+    # A system account writes its own system's records and reads nothing back.
     Role.SOURCE_SYSTEM: frozenset({Permission.WRITE_RECORDS}),
 }
 

@@ -36,6 +36,10 @@ _PURPOSE = "link an arriving person record to the people already known"
 MIN_TRAINING_RECORDS = 50
 
 
+class ArrivalRefused(PermissionError):
+    """The caller may not change the stored record (it is marked above what the caller can see)."""
+
+
 @dataclass(frozen=True)
 class Arrival:
     """What became of one arriving person record."""
@@ -230,11 +234,33 @@ def warm_up(engine: Engine) -> dict[str, float]:
     return {"records": linker.trained_on, "train_seconds": round(linker.train_seconds, 2)}
 
 
-def receive_person(engine: Engine, record: PersonRecord, *, actor: str, client: str) -> Arrival:
+def _refuse_hidden_update(connection, viewer: Viewer, record: PersonRecord) -> None:
+    """A caller may not overwrite (and so re-mark) a stored record or field it could not read."""
+    stored = records.resolve_refs(connection, [record.ref], {}).get(record.ref)
+    if stored is None:
+        return
+    view = records.get_records(connection, viewer, "person", [stored], with_raw=False).get(stored)
+    if view is None or view.withheld:
+        raise ArrivalRefused("the stored record, or one of its fields, is marked above this account's clearance")
+
+
+def _split_from(connection, record_id: int) -> set[int]:
+    """Masters holding a record an analyst has split from this one: an arrival may not rejoin them."""
+    from watchhouse.people import review
+
+    _, split = review.decided_pairs(connection)
+    apart = {b for a, b in split if a == record_id} | {a for a, b in split if b == record_id}
+    return set(records.masters_of(connection, apart).values()) if apart else set()
+
+
+def receive_person(engine: Engine, record: PersonRecord, *, actor: str, client: str,
+                   viewer: Viewer | None = None) -> Arrival:
     """Store one person record, link it to the people already known and index it for search.
 
-    Idempotent on (source system, source record id): the same record again changes nothing and
-    answers with its person. A changed record is linked again on its new values.
+    Idempotent on (source system, source record id): the same record again changes nothing. A
+    changed record is linked again on its new values, never back into a person an analyst split
+    it from. With ``viewer`` (the sending account), a stored record marked above it is refused
+    (``ArrivalRefused``) rather than overwritten.
     """
     from watchhouse.search import index_people
 
@@ -248,13 +274,16 @@ def receive_person(engine: Engine, record: PersonRecord, *, actor: str, client: 
         # Scored before the write, so no database transaction waits on Splink.
         matches = linker.matches(prepared) if prepared is not None else []
         with engine.begin() as connection:
+            if viewer is not None:
+                _refuse_hidden_update(connection, viewer, record)
             result = records.upsert_records(connection, [record])
             record_id = result.ids[record.ref]
             outcome = "inserted" if result.inserted else "updated" if result.updated else "unchanged"
             matches = [(rid, p) for rid, p in matches if rid != record_id]
             masters = records.masters_of(connection, [record_id, *(rid for rid, _ in matches)])
             master_id = masters[record_id]
-            best = next(((rid, p) for rid, p in matches if rid in masters), None)
+            kept_apart = _split_from(connection, record_id) if outcome == "updated" else set()
+            best = next(((rid, p) for rid, p in matches if rid in masters and masters[rid] not in kept_apart), None)
             if outcome != "unchanged":
                 if best is not None and masters[best[0]] != master_id:
                     master_id = records.assign_to_master(connection, [record_id], master_id=masters[best[0]])

@@ -68,13 +68,19 @@ def _content_fields(record_type: type) -> tuple[str, ...]:
     return tuple(f.name for f in fields(record_type) if f.name not in _LINEAGE_FIELDS and f.init)
 
 
+# Domain fields stored under another name (the address lines become one address column).
+_STORED_NAMES = {"address_lines": "address"}
+
+
 def record_to_row(record: AnyRecord) -> dict[str, Any]:
     """The table row for a domain record, without the load times (the store sets those)."""
     row: dict[str, Any] = {
         "source_system": record.source_system,
         "source_record_id": record.source_record_id,
         "raw": _json_safe(record.raw),
-        "field_markings": {name: str(parse_marking(m)) for name, m in sorted(record.field_markings.items())},
+        # Marked under the stored field's name: redaction hides the keys it is given.
+        "field_markings": {_STORED_NAMES.get(name, name): str(parse_marking(m))
+                           for name, m in sorted(record.field_markings.items())},
         **marking_columns(record.marking),
     }
     for name in _content_fields(type(record)):

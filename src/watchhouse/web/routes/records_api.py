@@ -88,12 +88,18 @@ def _invalid(field: str, message: str) -> RequestValidationError:
 def _domain_record(body: PersonIn) -> PersonRecord:
     values = body.model_dump(exclude={"marking", "field_markings", "raw", "source_system", "source_record_id"})
     values["address_lines"] = tuple(values["address_lines"])
-    raw: dict[str, Any] = body.raw if body.raw is not None else body.model_dump(
-        mode="json", exclude_none=True, exclude={"marking", "field_markings", "raw"})
+    field_markings = {name: parse_marking(m) for name, m in body.field_markings.items()}
+    if body.raw is not None:
+        raw: dict[str, Any] = body.raw
+    else:
+        # The body stands as the source's own values, so a marked field stays marked there too.
+        raw = body.model_dump(mode="json", exclude_none=True, exclude={"marking", "field_markings", "raw"})
+        field_markings.update({f"raw.{name}": marking for name, marking in list(field_markings.items())
+                               if name in MARKABLE})
     try:
         return PersonRecord(
             body.source_system, body.source_record_id, raw=raw, marking=parse_marking(body.marking),
-            field_markings={name: parse_marking(m) for name, m in body.field_markings.items()}, **values,
+            field_markings=field_markings, **values,
         )
     except DomainError as error:
         text = str(error)
@@ -103,27 +109,31 @@ def _domain_record(body: PersonIn) -> PersonRecord:
 
 @router.post("/v1/records/people", tags=["records"], status_code=200,
              responses={401: {"description": "Not authenticated"},
-                        403: {"description": "Role may not write records, or the marking is above the caller's"},
+                        403: {"description": "Role may not write records, not this system's account, or the "
+                                             "marking (sent or stored) is above the caller's"},
                         422: {"description": "Bad record: the fields at fault are named"}})
 def receive_person_api(request: Request, user: Annotated[User, Depends(api_user)], body: PersonIn):
     """Store one person record from a source system, link it to the people already known and
-    make it searchable at once. Idempotent on (source_system, source_record_id). Returns the
-    master person the record now belongs to (``GET /v1/people/{master_id}``)."""
-    from watchhouse.people.incoming import receive_person
+    make it searchable at once. Idempotent on (source_system, source_record_id).
+
+    A source-system account writes for the system its username names, and nothing else. The
+    answer says only what became of the record (inserted, updated, unchanged): which person it
+    joined would tell the sender about records it may not be cleared to see. Staff find the
+    person through ``GET /v1/people``."""
+    from watchhouse.people.incoming import ArrivalRefused, receive_person
 
     require(user, Permission.WRITE_RECORDS)
+    if body.source_system != user.username:
+        raise HTTPException(403, f"This account writes records for the system {user.username!r} only.")
     record = _domain_record(body)
+    viewer = viewer_for(user)
     # A system may not write what its own account could not read: markings stay honest.
     markings = [record.marking, *record.field_markings.values()]
-    if not all(can_see(viewer_for(user), marking) for marking in markings):
+    if not all(can_see(viewer, marking) for marking in markings):
         raise HTTPException(403, "The record or one of its fields is marked above this account's clearance.")
-    arrival = receive_person(request.app.state.engine, record, actor=user.username,
-                             client=client_address(request))
-    return {
-        "master_id": arrival.master_id,
-        "record_id": arrival.record_id,
-        "outcome": arrival.outcome,
-        "linked_record_id": arrival.linked_record_id,
-        "match_probability": arrival.match_probability,
-        "person": f"/v1/people/{arrival.master_id}",
-    }
+    try:
+        arrival = receive_person(request.app.state.engine, record, actor=user.username,
+                                 client=client_address(request), viewer=viewer)
+    except ArrivalRefused as refused:
+        raise HTTPException(403, f"Refused: {refused}.") from None
+    return {"record_id": arrival.record_id, "outcome": arrival.outcome}
