@@ -5,6 +5,7 @@ the runs must steer the second. The others put items in the queue directly, so t
 rules (roles, clearance, reasons, audit) without training a model.
 """
 
+import threading
 from collections import Counter
 from datetime import UTC, date, datetime
 
@@ -244,3 +245,86 @@ def test_a_split_with_no_confirmations_moves_the_newer_record(engine, pair_world
     after = masters_of(engine, [a, b, c])
     newer, older = max(a, b), min(a, b)
     assert after[older] == after[c] != after[newer]
+
+
+def _queue_all_pairs(engine, ids):
+    """Queue A1-B1, B1-C1 and A1-C1; returns the item id of each pair by record names."""
+    row = {"match_probability": 0.5, "match_weight": 0.0, "reasons": REASONS, "household_discounted": False,
+           "linked": False, "threshold": 0.5}
+    names = [("A1", "B1"), ("B1", "C1"), ("A1", "C1")]
+    with engine.begin() as connection:
+        review.replace_pending(connection, [{**row, "person_id_l": ids[x], "person_id_r": ids[y]} for x, y in names],
+                               now=datetime.now(UTC))
+    items = {(r.person_id_l, r.person_id_r): r.id for r in _pending(engine)}
+    return {x + y: items[tuple(sorted((ids[x], ids[y])))] for x, y in names}
+
+
+def test_a_split_contradicting_confirmations_through_a_third_record_is_refused(engine, pair_world):
+    items = _queue_all_pairs(engine, pair_world)
+    first = review.decide(engine, ANALYST, items["A1B1"], "confirm", "same NI number", client="test")
+    second = review.decide(engine, ANALYST, items["B1C1"], "confirm", "same PNC number", client="test")
+    with pytest.raises(review.ReviewError, match=rf"decision {first.id}: confirmed.*decision {second.id}: confirmed"):
+        review.decide(engine, ANALYST, items["A1C1"], "split", "different people", client="test")
+    assert [r.id for r in _pending(engine)] == [items["A1C1"]]  # nothing written
+    assert len(review.decided_pairs(engine)[0]) == 2 and not review.decided_pairs(engine)[1]
+
+
+def test_a_confirmation_contradicting_a_split_through_a_third_record_is_refused(engine, pair_world):
+    items = _queue_all_pairs(engine, pair_world)
+    split = review.decide(engine, ANALYST, items["A1B1"], "split", "born on different days", client="test")
+    confirm = review.decide(engine, ANALYST, items["B1C1"], "confirm", "same PNC number", client="test")
+    with pytest.raises(review.ReviewError, match=rf"decision {split.id}: split.*decision {confirm.id}: confirmed"):
+        review.decide(engine, ANALYST, items["A1C1"], "confirm", "same address", client="test")
+    masters = masters_of(engine, [pair_world["A1"], pair_world["B1"], pair_world["C1"]])
+    assert masters[pair_world["A1"]] != masters[pair_world["B1"]] == masters[pair_world["C1"]]
+    assert [r.id for r in _pending(engine)] == [items["A1C1"]]
+
+
+def test_a_confirmation_that_would_rejoin_records_split_apart_is_refused(engine, pair_world):
+    a, b, c = pair_world["A1"], pair_world["B1"], pair_world["C1"]
+    items = _queue_all_pairs(engine, pair_world)
+    replace_memberships(engine, {a: "doe", b: "doe", c: "doe"})
+    split = review.decide(engine, ANALYST, items["A1B1"], "split", "born on different days", client="test")
+    moved = masters_of(engine, [a, b, c])
+    assert moved[a] == moved[c] != moved[b]  # the newer record left; the model still links A1 with C1
+    with pytest.raises(review.ReviewError, match=rf"split apart before \(decision {split.id}: split"):
+        review.decide(engine, ANALYST, items["B1C1"], "confirm", "same PNC number", client="test")
+    assert masters_of(engine, [a, b, c]) == moved
+
+
+def test_a_pair_decided_meanwhile_is_refused_not_an_integrity_error(engine, pair_world, monkeypatch):
+    # What a second analyst's transaction meets when the first committed between its read and write.
+    with engine.begin() as connection:
+        connection.execute(review.link_decisions.insert().values(
+            person_id_l=min(pair_world["A1"], pair_world["B1"]), person_id_r=max(pair_world["A1"], pair_world["B1"]),
+            decision="split", reason="first analyst", decided_by="bea", decided_at=datetime.now(UTC)))
+    with pytest.raises(review.ReviewError, match=r"already been decided \(decision \d+: split .*\(bea\)"):
+        review.decide(engine, ANALYST, pair_world["official"], "confirm", "same person", client="test")
+    # Should the checks have read before the other decision was committed, the unique pair
+    # constraint still refuses it as a decision, not as a database error.
+    monkeypatch.setattr(review, "_refuse_contradiction", lambda *args: None)
+    with pytest.raises(review.ReviewError, match="already been decided"):
+        review.decide(engine, ANALYST, pair_world["official"], "confirm", "same person", client="test")
+    assert pair_world["official"] in {r.id for r in _pending(engine)}  # rolled back whole
+    assert not entries(engine, actor="ana", actions=["alteration"])
+
+
+def test_two_analysts_deciding_one_pair_at_once_get_one_decision_and_one_refusal(engine, pair_world):
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def decide(decision):
+        barrier.wait()
+        try:
+            outcomes.append(review.decide(engine, ANALYST, pair_world["official"], decision, "seen", client="test"))
+        except review.ReviewError as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=decide, args=(d,)) for d in ("confirm", "split")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(type(o).__name__ for o in outcomes) == ["Decision", "ReviewError"]
+    assert "already been decided" in str(next(o for o in outcomes if isinstance(o, review.ReviewError)))
+    assert len(entries(engine, actor="ana", actions=["alteration"])) == 1

@@ -236,3 +236,18 @@ def test_queue_page_in_chromium(tmp_path, uvicorn_server):
     finally:
         reset_engines()
     assert review.decided_pairs(get_engine(url))[1] == [tuple(sorted((world["A1"], world["B1"])))]
+
+
+def test_a_pair_decided_by_someone_else_meanwhile_is_a_400_not_a_500(app, engine, world):
+    with engine.begin() as connection:  # another analyst's decision, committed after this one's page loaded
+        connection.execute(review.link_decisions.insert().values(
+            person_id_l=min(world["A1"], world["B1"]), person_id_r=max(world["A1"], world["B1"]), decision="split",
+            reason="first", decided_by="bea", decided_at=datetime.now(UTC)))
+    api = TestClient(app)
+    response = api.post(f"/v1/links/review/{world['item_ab']}", json={"decision": "confirm", "reason": "same"},
+                        headers=_token(api, "ana"))
+    assert response.status_code == 400 and "already been decided" in response.json()["detail"]
+    client, csrf = sign_in(app, "ana")
+    page = client.post(f"/people/review/{world['item_ab']}", data={"csrf_token": csrf, "decision": "confirm",
+                                                                   "reason": "same"})
+    assert page.status_code == 400 and "already been decided" in page.text

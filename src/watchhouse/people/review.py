@@ -29,6 +29,8 @@ DECISIONS = ("confirm", "split")
 REVIEW_PURPOSE = "review record links near the linkage threshold"
 MAX_REASON = 500
 PENDING, DECIDED = "pending", "decided"
+# pg_advisory_xact_lock key that serialises decisions (any constant unique to this purpose).
+DECISION_LOCK = 0x5748_5245_5649_4557 & 0x7FFF_FFFF_FFFF_FFFF
 
 
 class ReviewError(ValueError):
@@ -189,17 +191,30 @@ def decide(engine: Engine, viewer: Viewer, item_id: int, decision: str, reason: 
     text = _clean_reason(reason)
     now = datetime.now(UTC)
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Decisions are rare and human-paced: one at a time, so two analysts cannot each pass
+            # the checks below on a state the other is changing (same pair, or a chain of pairs).
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": DECISION_LOCK})
         row = connection.execute(sa.select(review_items).where(review_items.c.id == item_id)).first()
         views = records.get_records(connection, viewer, "person", [row.person_id_l, row.person_id_r]) if row else {}
         if row is None or len(views) < 2:
             raise ReviewNotFound(f"no review item {item_id} is available to you")
-        if row.status != PENDING:
+        # Claiming the item is the first write: on SQLite it takes the database's write lock, so
+        # everything read after it is current; a claim that finds the item decided changes nothing.
+        claimed = connection.execute(review_items.update().where(
+            (review_items.c.id == row.id) & (review_items.c.status == PENDING)).values(status=DECIDED)).rowcount
+        if row.status != PENDING or not claimed:
             raise ReviewError(f"review item {item_id} has already been decided")
-        decision_id = connection.execute(link_decisions.insert().values(
-            person_id_l=row.person_id_l, person_id_r=row.person_id_r, decision=decision, reason=text,
-            decided_by=viewer.user_id, decided_at=now, review_item_id=row.id, match_probability=row.match_probability,
-        )).inserted_primary_key[0]
-        connection.execute(review_items.update().where(review_items.c.id == row.id).values(status=DECIDED))
+        _refuse_contradiction(connection, row.person_id_l, row.person_id_r, decision)
+        try:  # the whole decision is rolled back: nothing half-written
+            decision_id = connection.execute(link_decisions.insert().values(
+                person_id_l=row.person_id_l, person_id_r=row.person_id_r, decision=decision, reason=text,
+                decided_by=viewer.user_id, decided_at=now, review_item_id=row.id,
+                match_probability=row.match_probability,
+            )).inserted_primary_key[0]
+        except sa.exc.IntegrityError:
+            raise ReviewError(f"review item {item_id} has already been decided (its pair of records has a "
+                              "decision)") from None
         moved = _apply(connection, row, decision, decision_id, now)
         audit.record(connection, actor=viewer.user_id, action="alteration", purpose=_purpose(viewer), client=client,
                      record_ids=[f"person-record:{row.person_id_l}", f"person-record:{row.person_id_r}",
@@ -209,6 +224,74 @@ def decide(engine: Engine, viewer: Viewer, item_id: int, decision: str, reason: 
                              "moved_records": {str(k): v for k, v in sorted(moved.items())},
                              "takes_effect": "now"})
     return Decision(decision_id, row.id, row.person_id_l, row.person_id_r, decision, text, viewer.user_id, now)
+
+
+def _describe(decisions: Iterable[Any]) -> str:
+    return "; ".join(f"decision {d.id}: {'confirmed' if d.decision == 'confirm' else 'split'} records "
+                     f"{d.person_id_l} and {d.person_id_r} ({d.decided_by})" for d in decisions)
+
+
+def _confirm_path(adjacent: Mapping[int, list[tuple[int, Any]]], start: int, goal: int) -> list[Any] | None:
+    """The confirmed decisions that chain ``start`` to ``goal`` (breadth first), or None."""
+    if start == goal:
+        return []
+    came: dict[int, tuple[int, Any] | None] = {start: None}
+    frontier = [start]
+    while frontier:
+        following = []
+        for node in frontier:
+            for other, taken in adjacent.get(node, []):
+                if other in came:
+                    continue
+                came[other] = (node, taken)
+                if other == goal:
+                    path = []
+                    while came[other] is not None:
+                        other, taken = came[other]
+                        path.append(taken)
+                    return path[::-1]
+                following.append(other)
+        frontier = following
+    return None
+
+
+def _refuse_contradiction(connection: Connection, a: int, b: int, decision: str) -> None:
+    """A decision that contradicts earlier ones through the records they tie together is refused,
+    naming them: split A-C after confirming A-B and B-C; confirm A-C after splitting A-B and
+    confirming B-C; or a confirmation whose two people hold records split apart before."""
+    taken = connection.execute(sa.select(link_decisions)).all()
+    if same := [d for d in taken if {d.person_id_l, d.person_id_r} == {a, b}]:
+        raise ReviewError(f"records {a} and {b} have already been decided ({_describe(same)})")
+    adjacent: dict[int, list[tuple[int, Any]]] = {}
+    for d in taken:
+        if d.decision == "confirm":
+            adjacent.setdefault(d.person_id_l, []).append((d.person_id_r, d))
+            adjacent.setdefault(d.person_id_r, []).append((d.person_id_l, d))
+    if decision == "split":
+        path = _confirm_path(adjacent, a, b)
+        if path:
+            raise ReviewError(f"splitting records {a} and {b} contradicts earlier decisions that make them one "
+                              f"person ({_describe(path)}); those would have to be undone first")
+        return
+    for d in taken:
+        if d.decision != "split":
+            continue
+        p, q = d.person_id_l, d.person_id_r
+        # After confirming a-b, p and q are one person if each is chained to a or to b.
+        reach_p = next((path for end in (a, b) if (path := _confirm_path(adjacent, p, end)) is not None), None)
+        reach_q = next((path for end in (a, b) if (path := _confirm_path(adjacent, q, end)) is not None), None)
+        if reach_p is not None and reach_q is not None:
+            chain = {c.id: c for c in reach_p + reach_q}
+            raise ReviewError(f"confirming records {a} and {b} as one person contradicts earlier decisions "
+                              f"({_describe([d, *chain.values()])})")
+    system = Viewer.system("check an analyst's link decision against earlier ones")
+    masters = records.masters_of(connection, [a, b])
+    together = {v.id for views in records.members_of(
+        connection, system, {masters.get(a, -1), masters.get(b, -2)}, with_raw=False).values() for v in views}
+    clash = [d for d in taken if d.decision == "split" and d.person_id_l in together and d.person_id_r in together]
+    if clash:
+        raise ReviewError(f"confirming records {a} and {b} would make one person of records split apart before "
+                          f"({_describe(clash)}); split the linked records from their person first")
 
 
 def _confirmed_groups(connection: Connection) -> dict[int, int]:
