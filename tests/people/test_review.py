@@ -130,6 +130,10 @@ def test_a_reviewer_sees_only_pairs_within_their_clearance_and_no_withheld_reaso
     assert by_field["date of birth"].withheld and by_field["date of birth"].level is None
     assert by_field["date of birth"].match_weight is None
     assert by_field["given name"].level == "exact" and by_field["given name"].match_weight == 5.1
+    # The total is the prior plus the reasons' weights: shown next to the rest it would give the
+    # withheld reason away, so it is withheld too.
+    assert item.score_withheld and item.match_probability is None and item.match_weight is None
+    assert item.household_discounted is None and item.score_band == "near the threshold"
     read = entries(engine, actor="sue", actions=["consultation"])[0]
     assert sorted(read.record_ids) == sorted([f"person-record:{pair_world['A1']}", f"person-record:{pair_world['B1']}"])
     # A pair holding a record above the reviewer is not theirs to decide, nor to learn of.
@@ -137,7 +141,9 @@ def test_a_reviewer_sees_only_pairs_within_their_clearance_and_no_withheld_reaso
         review.decide(engine, OFFICIAL_SUPERVISOR, pair_world["secret"], "split", "different people", client="test")
     analyst_sees = review.review_queue(engine, ANALYST, client="test")
     assert {i.id for i in analyst_sees} == {pair_world["official"], pair_world["secret"]}
-    assert not next(i for i in analyst_sees if i.id == pair_world["official"]).reasons[0].withheld
+    cleared = next(i for i in analyst_sees if i.id == pair_world["official"])
+    assert not cleared.reasons[0].withheld and not cleared.score_withheld
+    assert (cleared.match_probability, cleared.match_weight) == (0.48, -0.1)
 
 
 @pytest.mark.parametrize("decision, reason, message", [
@@ -192,11 +198,14 @@ def test_person_evidence_uses_only_visible_records_and_hides_withheld_fields(eng
     for item in official.link_evidence:
         dob = next(r for r in item.reasons if r.comparison == "date of birth")
         assert dob.withheld and dob.level is None and not item.confirmed_by_analyst
+        assert item.score_withheld and item.match_probability is None and item.match_weight is None
     secret = person_profile(engine, Viewer("ana", "intelligence-analyst", "SECRET", purpose="INC-1"), master, client="t")
     strongest = {e.record.record_id: e for e in secret.link_evidence}
     assert strongest[b].linked_to.record_id == c and strongest[b].confirmed_by_analyst
     dob = next(r for r in strongest[b].reasons if r.comparison == "date of birth")
     assert dob.level == "day and month transposed" and not dob.withheld
+    assert (strongest[b].match_probability, strongest[b].match_weight) == (0.99, 6.6)
+    assert not strongest[b].score_withheld
 
 
 def _hits(engine, query):

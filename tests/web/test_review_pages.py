@@ -110,6 +110,8 @@ def test_queue_page_hides_what_the_reviewer_may_not_see(app, world):
     match = re.search(r'id="item-%d".*?</article>' % world["item_ab"], text, re.S).group(0)
     assert "date of birth</span>:\n    withheld at your clearance" in match
     assert "day and month transposed" not in match
+    assert "score withheld at your clearance (near the threshold)" in match and "0.470" not in match
+    assert "-0.10" not in match
 
 
 def test_roles_without_review_permission_are_refused(app, engine, world):
@@ -166,6 +168,8 @@ def test_review_api(app, engine, world):
     first = items[0]
     assert "date_of_birth" in first["left"]["withheld"] and "date_of_birth" not in first["left"]["values"]
     assert {"comparison": "date of birth", "level": None, "match_weight": None, "withheld": True} in first["reasons"]
+    assert first["match_probability"] is None and first["match_weight"] is None and first["score_withheld"]
+    assert items[1]["match_probability"] == 0.58 and not items[1]["score_withheld"]
     url = f"/v1/links/review/{world['item_cd']}"
     assert client.post(url, json={"decision": "merge", "reason": "x"}, headers=headers).status_code == 422
     assert client.post(url, json={"decision": "confirm", "reason": "x"}, headers=_token(client, "olive")).status_code == 403
@@ -251,3 +255,31 @@ def test_a_pair_decided_by_someone_else_meanwhile_is_a_400_not_a_500(app, engine
     page = client.post(f"/people/review/{world['item_ab']}", data={"csrf_token": csrf, "decision": "confirm",
                                                                    "reason": "same"})
     assert page.status_code == 400 and "already been decided" in page.text
+
+
+def _join_a1_b1(engine, world):
+    """A1 and B1 one person, with evidence whose date-of-birth reason A1's SECRET date makes withheld."""
+    replace_memberships(engine, {world["A1"]: "doe", world["B1"]: "doe", world["C1"]: "mary", world["D1"]: "mary"})
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        evidence.replace_evidence(connection, [
+            {"person_id_l": min(world[x], world[y]), "person_id_r": max(world[x], world[y]), "match_probability": p,
+             "match_weight": w, "reasons": REASONS, "household_discounted": True, "decision": None, "linked_at": now}
+            for x, y, p, w in (("A1", "B1", 0.83, 1.61), ("C1", "D1", 0.58, 0.46))])
+    return masters_of(engine, [world["A1"]])[world["A1"]]
+
+
+def test_person_evidence_withholds_the_total_when_a_reason_is_withheld(app, engine, world):
+    master = _join_a1_b1(engine, world)
+    client, _ = sign_in(app, "olive")  # OFFICIAL: A1's date of birth is SECRET
+    page = client.get(f"/people/{master}", params={"purpose": "INC-1"}).text
+    assert "Why are these the same person?" in page and "date of birth</span>:\n    withheld at your clearance" in page
+    assert "score withheld at your clearance" in page and "0.830" not in page and "+1.61" not in page
+    assert "Shared address and surname were not counted" not in page
+    api = TestClient(app)
+    body = api.get(f"/v1/people/{master}", params={"purpose": "INC-1"}, headers=_token(api, "olive")).json()
+    assert body["link_evidence"] and all(e["match_probability"] is None and e["match_weight"] is None
+                                         and e["score_withheld"] and e["household_discounted"] is None
+                                         for e in body["link_evidence"])
+    cleared = api.get(f"/v1/people/{master}", params={"purpose": "INC-1"}, headers=_token(api, "ana")).json()
+    assert {e["match_probability"] for e in cleared["link_evidence"]} == {0.83}

@@ -174,11 +174,12 @@ class LinkEvidence:
 
     record: RecordCitation
     linked_to: RecordCitation
-    match_probability: float
-    match_weight: float
+    match_probability: float | None  # None when withheld (see ``visible_score``)
+    match_weight: float | None
     reasons: list[LinkReason]
-    household_discounted: bool
+    household_discounted: bool | None
     confirmed_by_analyst: bool
+    score_withheld: bool = False
 
 
 def _short_level(title: str, level: str) -> str:
@@ -201,6 +202,26 @@ def visible_reasons(stored: list[list[Any]], withheld: set[str]) -> list[LinkRea
                                   float(weight) if weight is not None and math.isfinite(weight) else None))
     # The comparisons that decided the link first: strongest evidence either way.
     return sorted(out, key=lambda r: (r.withheld, not r.compared, -abs(r.match_weight or 0.0)))
+
+
+@dataclass(frozen=True)
+class VisibleScore:
+    match_probability: float | None
+    match_weight: float | None
+    household_discounted: bool | None
+    withheld: bool
+
+
+def visible_score(reasons: list[LinkReason], match_probability: float, match_weight: float,
+                  household_discounted: bool) -> VisibleScore:
+    """A link's total as a viewer may read it. The total is the prior plus the sum of the reasons'
+    weights, so next to the visible reasons it gives away a withheld one (a total 4.2 higher than
+    the rest says 'day and month transposed' about a hidden date of birth): when any reason is
+    withheld, so are the total, the probability and the household discount (which says that
+    address and surname agree)."""
+    if any(r.withheld for r in reasons):
+        return VisibleScore(None, None, None, True)
+    return VisibleScore(float(match_probability), float(match_weight), bool(household_discounted), False)
 
 
 def evidence_for(connection: Connection, records: list[Any]) -> list[LinkEvidence]:
@@ -236,14 +257,16 @@ def evidence_for(connection: Connection, records: list[Any]) -> list[LinkEvidenc
         if row is None:
             continue
         partner = by_id[row.person_id_r if row.person_id_l == record.id else row.person_id_l]
-        withheld = set(record.withheld) | set(partner.withheld)
+        reasons = visible_reasons(row.reasons, set(record.withheld) | set(partner.withheld))
+        score = visible_score(reasons, row.match_probability, row.match_weight, row.household_discounted)
         out.append(LinkEvidence(
             record=RecordCitation(record.id, record.source_system, record.source_record_id),
             linked_to=RecordCitation(partner.id, partner.source_system, partner.source_record_id),
-            match_probability=float(row.match_probability),
-            match_weight=float(row.match_weight),
-            reasons=visible_reasons(row.reasons, withheld),
-            household_discounted=bool(row.household_discounted),
+            match_probability=score.match_probability,
+            match_weight=score.match_weight,
+            reasons=reasons,
+            household_discounted=score.household_discounted,
             confirmed_by_analyst=row.decision == "confirm",
+            score_withheld=score.withheld,
         ))
     return out

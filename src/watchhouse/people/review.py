@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine
 from watchhouse import audit, records
 from watchhouse.access import Viewer
 from watchhouse.access.permissions import Permission, allowed
-from watchhouse.people.evidence import LinkReason, visible_reasons
+from watchhouse.people.evidence import LinkReason, visible_reasons, visible_score
 from watchhouse.people.tables import link_decisions, link_evidence, review_items
 
 DECISIONS = ("confirm", "split")
@@ -50,13 +50,16 @@ class ReviewItem:
     id: int
     left: records.SourceRecordView
     right: records.SourceRecordView
-    match_probability: float
-    match_weight: float
+    match_probability: float | None  # None when a reason is withheld from the viewer
+    match_weight: float | None
     reasons: list[LinkReason]
-    household_discounted: bool
-    linked: bool  # whether the latest run put the two records in one person
+    household_discounted: bool | None
+    linked: bool  # whether the two records are one person now
     threshold: float
     queued_at: datetime
+    score_withheld: bool = False
+    # What every item in the queue says anyway, shown in place of a withheld score.
+    score_band: str = "near the threshold"
 
 
 @dataclass(frozen=True)
@@ -130,10 +133,12 @@ def _item(row: Any, views: Mapping[int, records.SourceRecordView], masters: Mapp
     left, right = views.get(row.person_id_l), views.get(row.person_id_r)
     if left is None or right is None:
         return None  # a record above the viewer: they cannot judge the pair, nor learn it exists
+    reasons = visible_reasons(row.reasons, set(left.withheld) | set(right.withheld))
+    score = visible_score(reasons, row.match_probability, row.match_weight, row.household_discounted)
     return ReviewItem(
-        id=row.id, left=left, right=right, match_probability=row.match_probability, match_weight=row.match_weight,
-        reasons=visible_reasons(row.reasons, set(left.withheld) | set(right.withheld)),
-        household_discounted=bool(row.household_discounted),
+        id=row.id, left=left, right=right, match_probability=score.match_probability,
+        match_weight=score.match_weight, reasons=reasons, household_discounted=score.household_discounted,
+        score_withheld=score.withheld,
         # As the records stand now: a decision on another pair may have moved one of them since the run.
         linked=masters.get(row.person_id_l, -1) == masters.get(row.person_id_r, -2), threshold=row.threshold,
         queued_at=row.queued_at,
