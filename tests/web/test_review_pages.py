@@ -235,6 +235,20 @@ def test_queue_page_in_chromium(tmp_path, uvicorn_server):
             assert page.get_by_role("status").inner_text().startswith("Split into two people")
             assert page.locator(f"#item-{world['item_ab']}").count() == 0
             assert page.locator(f"#item-{world['item_cd']}").count() == 1
+            assert "It has taken effect" in page.get_by_role("status").inner_text()
+            page.screenshot(path=str(tmp_path / "review-after-split.png"), full_page=True)
+            # An OFFICIAL reader of a person whose link evidence has a reason above them.
+            master = _join_a1_b1(engine, world)
+            officer = browser.new_page(viewport={"width": 1280, "height": 900}, base_url=base)
+            officer.goto(f"/login?next=/people/{master}%3Fpurpose%3DINC-1")
+            officer.fill("#username", "olive")
+            officer.fill("#password", PASSWORD)
+            officer.click("button[type=submit]")
+            officer.wait_for_url(f"**/people/{master}*")
+            section = officer.locator("section[aria-labelledby=evidence-heading]")
+            assert "score withheld at your clearance" in section.inner_text()
+            assert "0.830" not in section.inner_text()
+            section.screenshot(path=str(tmp_path / "person-evidence-withheld.png"))
             assert not problems, problems
             browser.close()
     finally:
