@@ -272,7 +272,7 @@ def test_a_split_contradicting_confirmations_through_a_third_record_is_refused(e
     items = _queue_all_pairs(engine, pair_world)
     first = review.decide(engine, ANALYST, items["A1B1"], "confirm", "same NI number", client="test")
     second = review.decide(engine, ANALYST, items["B1C1"], "confirm", "same PNC number", client="test")
-    with pytest.raises(review.ReviewError, match=rf"decision {first.id}: confirmed.*decision {second.id}: confirmed"):
+    with pytest.raises(review.ReviewError, match=rf"decision {first.id}, a confirmation.*decision {second.id}, a confirmation"):
         review.decide(engine, ANALYST, items["A1C1"], "split", "different people", client="test")
     assert [r.id for r in _pending(engine)] == [items["A1C1"]]  # nothing written
     assert len(review.decided_pairs(engine)[0]) == 2 and not review.decided_pairs(engine)[1]
@@ -282,7 +282,7 @@ def test_a_confirmation_contradicting_a_split_through_a_third_record_is_refused(
     items = _queue_all_pairs(engine, pair_world)
     split = review.decide(engine, ANALYST, items["A1B1"], "split", "born on different days", client="test")
     confirm = review.decide(engine, ANALYST, items["B1C1"], "confirm", "same PNC number", client="test")
-    with pytest.raises(review.ReviewError, match=rf"decision {split.id}: split.*decision {confirm.id}: confirmed"):
+    with pytest.raises(review.ReviewError, match=rf"decision {split.id}, a split.*decision {confirm.id}, a confirmation"):
         review.decide(engine, ANALYST, items["A1C1"], "confirm", "same address", client="test")
     masters = masters_of(engine, [pair_world["A1"], pair_world["B1"], pair_world["C1"]])
     assert masters[pair_world["A1"]] != masters[pair_world["B1"]] == masters[pair_world["C1"]]
@@ -296,7 +296,7 @@ def test_a_confirmation_that_would_rejoin_records_split_apart_is_refused(engine,
     split = review.decide(engine, ANALYST, items["A1B1"], "split", "born on different days", client="test")
     moved = masters_of(engine, [a, b, c])
     assert moved[a] == moved[c] != moved[b]  # the newer record left; the model still links A1 with C1
-    with pytest.raises(review.ReviewError, match=rf"split apart before \(decision {split.id}: split"):
+    with pytest.raises(review.ReviewError, match=rf"split apart before \(decision {split.id}, a split"):
         review.decide(engine, ANALYST, items["B1C1"], "confirm", "same PNC number", client="test")
     assert masters_of(engine, [a, b, c]) == moved
 
@@ -307,7 +307,7 @@ def test_a_pair_decided_meanwhile_is_refused_not_an_integrity_error(engine, pair
         connection.execute(review.link_decisions.insert().values(
             person_id_l=min(pair_world["A1"], pair_world["B1"]), person_id_r=max(pair_world["A1"], pair_world["B1"]),
             decision="split", reason="first analyst", decided_by="bea", decided_at=datetime.now(UTC)))
-    with pytest.raises(review.ReviewError, match=r"already been decided \(decision \d+: split .*\(bea\)"):
+    with pytest.raises(review.ReviewError, match=r"already been decided \(decision \d+, a split by bea\)"):
         review.decide(engine, ANALYST, pair_world["official"], "confirm", "same person", client="test")
     # Should the checks have read before the other decision was committed, the unique pair
     # constraint still refuses it as a decision, not as a database error.
