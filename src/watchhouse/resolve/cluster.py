@@ -109,10 +109,10 @@ def average_linkage(size: int, pairs: np.ndarray, probabilities: np.ndarray, thr
     active = np.ones(size, dtype=bool)
     labels = np.arange(size)
     np.fill_diagonal(total, -np.inf)
+    # Mean probability between partial clusters, updated only in the merged row and column:
+    # recomputing the whole matrix at every merge made a component of 900 records cost seconds.
+    mean = total.copy()
     while True:
-        mean = total / np.outer(counts, counts)
-        mean[~active, :] = -np.inf
-        mean[:, ~active] = -np.inf
         flat = int(np.argmax(mean))
         i, j = divmod(flat, size)
         if mean[i, j] < threshold:
@@ -123,6 +123,12 @@ def average_linkage(size: int, pairs: np.ndarray, probabilities: np.ndarray, thr
         counts[i] += counts[j]
         active[j] = False
         labels[labels == j] = i
+        row = total[i, :] / (counts[i] * counts)
+        row[~active] = -np.inf
+        mean[i, :] = row
+        mean[:, i] = row
+        mean[j, :] = -np.inf
+        mean[:, j] = -np.inf
     return labels
 
 
