@@ -31,6 +31,7 @@ import json
 import os
 import pickle
 import random
+import secrets
 import statistics
 import sys
 import time
@@ -361,6 +362,8 @@ def main() -> None:
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--resume-at", choices=["index"], help="records and masters are loaded: index and finish")
     args = parser.parse_args()
+    # Every uvicorn worker must check the tokens the others issue.
+    os.environ.setdefault("WATCHHOUSE_SECRET_KEY", secrets.token_hex(32))
     print(f"people at scale: {args.records:,} records, {args.clients} clients ({load_average()})")
     records = synthetic_records(args.records, args.seed)
     backends = []

@@ -32,10 +32,8 @@ from watchhouse.search.tables import search_key_counts, search_keys, search_peop
 # Enough that the right person is almost always among them (the index already ranks on the same
 # evidence), few enough that reading and re-scoring them stays a few milliseconds.
 CANDIDATES = 100
-# A key held by more records than this (a common surname or given name, a postcode sector) does
-# not *find* candidates when the query has rarer keys; it still adds to the score of those found.
-SELECTIVE = 5000
-BUDGET = 30_000  # postings a query of only common keys may sum in the database
+# Index rows a query reads to find its candidates (see _candidates).
+FINDING = 2000
 
 
 @lru_cache(maxsize=1024)
@@ -201,29 +199,17 @@ def _candidates(connection: Connection, viewer: Viewer, query: PersonQuery, limi
     keys = {key: weight for key, weight in keys.items() if held.get(key)}  # a key nobody holds finds nobody
     if not keys:
         return []
-    values = sa.values(sa.column("key", sa.String), sa.column("kind", sa.String), sa.column("weight", sa.Float),
-                       name="wanted").data([(key, key.split(":", 1)[0], weight) for key, weight in keys.items()]).cte("wanted")
     visible = (search_keys.c.clearance <= clearance, search_keys.c.caveats.in_(admitted))
-    per_kind = (
-        sa.select(search_keys.c.person_id, values.c.kind, sa.func.max(values.c.weight).label("weight"))
-        .join(values, values.c.key == search_keys.c.key)
-        .where(*visible)
-    )
-    rare = sorted(key for key in keys if held[key] <= SELECTIVE)
-    if not rare and sum(held.values()) > BUDGET:
-        # Only common keys ("david smith" with the surname mistyped past recognition): the
-        # rarest of them finds the candidates rather than summing every posting of every key.
-        rare = [min(keys, key=lambda key: (held[key], key))]
-    if rare:
-        return _candidates_from_rare_keys(connection, keys, rare, visible, limit)
-    per_kind = per_kind.group_by(search_keys.c.person_id, values.c.kind).subquery()
-    ranked = (
-        sa.select(per_kind.c.person_id, sa.func.sum(per_kind.c.weight).label("score"))
-        .group_by(per_kind.c.person_id)
-        .order_by(sa.desc("score"), per_kind.c.person_id)
-        .limit(limit)
-    )
-    return [row.person_id for row in connection.execute(ranked)]
+    # The rarest keys find the candidates, up to FINDING postings between them (always at least
+    # the rarest one); the common keys (a surname held by thirty thousand) only add to their scores.
+    # On an index small enough that every key fits, every key finds, as a plain OR would.
+    finders, postings = [], 0
+    for key in sorted(keys, key=lambda key: (held[key], key)):
+        if finders and postings + held[key] > FINDING:
+            break
+        finders.append(key)
+        postings += held[key]
+    return _candidates_from_rare_keys(connection, keys, finders, visible, limit)
 
 
 RESCORED = 2000  # candidates found by rare keys whose common keys are then looked up as well
