@@ -80,10 +80,31 @@ def resolve(records: PreparedRecords, *, link_only: bool = False, threshold: flo
     scores = model.predict(minimum_probability=min(0.01, threshold))
     timings["predict"] = time.perf_counter() - started - timings["train"]
     step(f"clustering {len(scores):,} scored pairs")
-    labels = cluster_records(len(records.frame), scores, threshold, model.score_within_groups)
+    labels = cluster_records(len(records.frame), scores, threshold, _group_scorer(model, scores))
     _, labels = np.unique(labels, return_inverse=True)
     timings["cluster"] = time.perf_counter() - started - timings["train"] - timings["predict"]
     return Resolution(model=model, scores=scores, labels=labels, timings=timings)
+
+
+# A group of records linked to each other gets every pair inside it scored, so clustering sees
+# the pairs blocking missed. A person has a handful of records; a group far bigger than that is
+# people chained together, where all-pairs scoring is quadratic (a 960-record group is 460,000
+# pairs) and the unscored pairs are ones no blocking rule joined — weak evidence, taken as 0.
+FULLY_SCORED_GROUP = 50
+
+
+def _group_scorer(model: LinkModel, scores: pd.DataFrame) -> Callable[[pd.Series], pd.DataFrame]:
+    def score_groups(groups: pd.Series) -> pd.DataFrame:
+        sizes = groups.map(groups.value_counts()).to_numpy()
+        small, large = groups[sizes <= FULLY_SCORED_GROUP], groups[sizes > FULLY_SCORED_GROUP]
+        parts = [model.score_within_groups(small)] if len(small) else []
+        if len(large):
+            group_of = np.full(len(model.records.frame), -1, dtype=np.int64)
+            group_of[large.index.to_numpy()] = large.to_numpy()
+            left, right = group_of[scores["uid_l"].to_numpy()], group_of[scores["uid_r"].to_numpy()]
+            parts.append(scores[(left >= 0) & (left == right)])
+        return pd.concat(parts, ignore_index=True) if parts else scores.iloc[:0]
+    return score_groups
 
 
 # -- explanations and incremental linking -------------------------------------------------

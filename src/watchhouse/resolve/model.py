@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from watchhouse.resolve.prepare import PreparedRecords
+from watchhouse.resolve.prepare import KEYED_COLUMNS, PreparedRecords
 
 HOUSEHOLD_COMPARISONS = ("family_name", "address", "postcode", "locality", "region")
 LABEL_GIVEN_DIFFERENT = "given names unrelated"
@@ -196,8 +196,13 @@ def build_comparisons(features: set[str], identifiers: list[str]) -> list[Any]:
     return comparisons
 
 
+def _key(column: str) -> str:
+    """The column blocking joins on: its integer key when preparation made one (see KEYED_COLUMNS)."""
+    return f"k_{column}" if column in KEYED_COLUMNS or column == "dob" or column.startswith("id_") else column
+
+
 def _equal(*columns: str) -> str:
-    return " AND ".join(f"l.{c} = r.{c}" for c in columns)
+    return " AND ".join(f"l.{_key(c)} = r.{_key(c)}" for c in columns)
 
 
 def build_blocking_rules(features: set[str], identifiers: list[str], link_only: bool) -> list[str]:
@@ -224,8 +229,8 @@ def build_blocking_rules(features: set[str], identifiers: list[str], link_only: 
         if dated:  # same birth year, or only the year mistyped...
             rules += [_equal("given_key", "family_name", "dob_year"),
                       _equal("given_key", "family_name", "dob_month", "dob_day")]
-            # ...or no date of birth on one side: then the same area or locality.
-            places = [(c,) for c in ("postcode_area", "locality") if c in features] or [()]
+            # ...or no date of birth on one side: then the same locality (or, without one, area).
+            places = [(c,) for c in ("locality", "postcode_area") if c in features][:1] or [()]
             rules += [f"{_equal('given_key', 'family_name', *place)} AND {undated}" for place in places]
         else:
             rules.append(_equal("given_key", "family_name"))
@@ -239,7 +244,7 @@ def build_blocking_rules(features: set[str], identifiers: list[str], link_only: 
     split(("family_name", "address"), [])                    # typos in both given name and date of birth
     split(("family_name", "dob_month", "dob_day"), [("given_initial",)])  # a mistyped year after a move
     if _present(features, "given_name", "family_name"):
-        swapped = "l.given_name = r.family_name AND l.family_name = r.given_name"
+        swapped = "l.k_given_name = r.k_family_name AND l.k_family_name = r.k_given_name"
         rules.append(f"{swapped} AND (l.dob_year = r.dob_year OR {undated})" if dated else swapped)
     for name in identifiers:
         if f"id_{name}" in features:
@@ -399,6 +404,8 @@ def backend_table(db_api: Any, frame: pd.DataFrame) -> Any:
     for column in frame.columns:
         if column in ("uid", "source"):
             kind, values = types.LongType(), frame[column].astype("int64")
+        elif column.startswith("k_"):  # 63-bit blocking keys: a double would round them
+            kind, values = types.LongType(), frame[column].astype(object).where(frame[column].notna(), None)
         elif str(frame[column].dtype) in ("Int64", "float64", "int64"):
             kind, values = types.DoubleType(), frame[column].astype("float64")
         else:
