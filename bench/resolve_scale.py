@@ -10,6 +10,7 @@ the largest true person). With --with-splink, plain Splink 5 runs on the same fi
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -41,19 +42,20 @@ def synthetic_file(n_records: int, seed: int, directory: Path) -> tuple[Path, Pa
     return records_path, truth_path
 
 
-def run(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak resident memory (GB) of a child process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run(command: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds and peak resident memory (GB) of a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     finished = subprocess.run(command, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - started
     if finished.returncode != 0:
         raise RuntimeError(finished.stderr[-4000:])
     print(finished.stderr[-2500:], flush=True)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     # ru_maxrss is the largest child so far; each engine runs in a fresh process after the other,
     # so a smaller later peak is hidden — report it only when it grew.
-    return wall, max(peak, before) / 1024 / 1024
+    return wall, cpu, max(after.ru_maxrss, before.ru_maxrss) / 1024 / 1024
 
 
 def main() -> None:
@@ -82,12 +84,16 @@ def main() -> None:
         engines["splink"] = [sys.executable, str(accuracy), "--peer", "splink", "--mapping", str(mapping_path),
                              "--files", str(records_path), "--out", str(out / "splink")]
     for engine, command in engines.items():
-        wall, peak_gb = run(command)
+        load = os.getloadavg()
+        print(f"{engine}: load average before the run {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores)", flush=True)
+        wall, cpu, peak_gb = run(command)
         clusters = pd.read_csv((out / "clusters.csv") if engine == "watchhouse" else (out / "splink" / "clusters.csv"),
                                dtype=str)
         assignment = dict(zip(clusters["rec_id"], clusters["cluster_id"]))
         quality = cluster_quality(assignment, truth)
-        print(f"{engine}: {len(truth):,} records  wall {wall:.0f}s  peak memory {peak_gb:.2f} GB  "
+        load = os.getloadavg()
+        print(f"{engine}: {len(truth):,} records  wall {wall:.0f}s  CPU {cpu:.0f}s  peak memory {peak_gb:.2f} GB  "
+              f"load average after {load[0]:.2f}  "
               f"clusters {quality}  largest cluster {largest_group(assignment)} "
               f"(largest true person {largest_group(truth)})", flush=True)
 
