@@ -33,8 +33,10 @@ def masters_of(bind: Engine | Connection, person_ids: Iterable[int]) -> dict[int
 
 
 def members_of(bind: Engine | Connection, viewer: Viewer, master_ids: Iterable[int], *,
-               with_raw: bool = True) -> dict[int, list[SourceRecordView]]:
-    """The visible source person records of each master person (``with_raw`` as ``get_records``)."""
+               with_raw: bool = True, known: dict[int, SourceRecordView] | None = None) -> dict[int, list[SourceRecordView]]:
+    """The visible source person records of each master person (``with_raw`` as ``get_records``).
+    ``known``: views this viewer already holds (from ``get_records`` with the same ``with_raw``
+    in the same transaction), reused instead of read again."""
     ids = sorted(set(master_ids))
     with within_transaction(bind) as connection:
         pairs = []
@@ -43,7 +45,10 @@ def members_of(bind: Engine | Connection, viewer: Viewer, master_ids: Iterable[i
                 sa.select(master_person_members.c.master_id, master_person_members.c.person_id)
                 .where(master_person_members.c.master_id.in_(ids[start : start + 500]))
             ).all()
-        views = _records_by_id(connection, viewer, "person", [p.person_id for p in pairs], with_raw=with_raw)
+        known = known or {}
+        views = {pid: known[pid] for pid in (p.person_id for p in pairs) if pid in known}
+        views.update(_records_by_id(connection, viewer, "person",
+                                    [p.person_id for p in pairs if p.person_id not in known], with_raw=with_raw))
     out: dict[int, list[SourceRecordView]] = {}
     for master_id, person_id in pairs:
         if person_id in views:

@@ -359,7 +359,8 @@ def search_people_for(bind: Engine | Connection, viewer: Viewer, query: PersonQu
             if scored and (master_id not in best or scored[0] > best[master_id][0]):
                 best[master_id] = scored
         ordered = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[:limit]
-        members = members_of(connection, viewer, [master_id for master_id, _ in ordered], with_raw=False)
+        members = members_of(connection, viewer, [master_id for master_id, _ in ordered], with_raw=False,
+                             known=visible)
     hits = []
     for master_id, (score, matched) in ordered:
         views = members[master_id]
