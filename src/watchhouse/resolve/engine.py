@@ -67,7 +67,10 @@ class Resolution:
 
 def resolve(records: PreparedRecords, *, link_only: bool = False, threshold: float = DEFAULT_THRESHOLD,
             seed: int = 42, model: LinkModel | None = None,
-            progress: Callable[[str], None] | None = None) -> Resolution:
+            progress: Callable[[str], None] | None = None,
+            must_link: np.ndarray | None = None, cannot_link: np.ndarray | None = None) -> Resolution:
+    """Train (unless given a model), score and cluster. ``must_link`` / ``cannot_link`` are (k, 2)
+    uid pairs decided by analysts, which outrank the scores in clustering."""
     import time
 
     step = progress or (lambda message: None)
@@ -80,7 +83,8 @@ def resolve(records: PreparedRecords, *, link_only: bool = False, threshold: flo
     scores = model.predict(minimum_probability=min(0.01, threshold))
     timings["predict"] = time.perf_counter() - started - timings["train"]
     step(f"clustering {len(scores):,} scored pairs")
-    labels = cluster_records(len(records.frame), scores, threshold, _group_scorer(model, scores))
+    labels = cluster_records(len(records.frame), scores, threshold, _group_scorer(model, scores),
+                             must_link=must_link, cannot_link=cannot_link)
     _, labels = np.unique(labels, return_inverse=True)
     timings["cluster"] = time.perf_counter() - started - timings["train"] - timings["predict"]
     return Resolution(model=model, scores=scores, labels=labels, timings=timings)
