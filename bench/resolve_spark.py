@@ -5,6 +5,10 @@ training and household-evidence SQL run unchanged there and agree with DuckDB.
 Needs `pyspark` (not a Watchhouse dependency: `pip install pyspark`) and Java 17+.
 
     .venv/bin/python bench/resolve_spark.py [--people 1500]
+
+Measured 2026-11-26 02:53 UTC, load average ~5 (2 cores, shared), 3,596 records of 1,500 people:
+DuckDB pairwise F1 0.9582, cluster F1 0.9700, 8.8 s; Spark local[2] pairwise F1 0.9581, cluster
+F1 0.9702, 345 s; 99.94% of records in the same cluster on both, no comparison's m differs by > 0.02.
 """
 
 from __future__ import annotations
