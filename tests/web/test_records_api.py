@@ -118,7 +118,8 @@ def test_a_stored_record_above_the_senders_clearance_is_not_overwritten(client, 
     refused = client.post("/v1/records/people", json=body, headers=_token(client, "cad"))
     assert refused.status_code == 403 and "clearance" in refused.json()["detail"]
     analyst = Viewer("t", "intelligence-analyst", clearance="SECRET", purpose="test")
-    stored = resolve_refs(engine.connect(), [RecordRef(EntityKind.PERSON, "cad", "CAD-SECRET")], {})
+    with engine.connect() as connection:
+        stored = resolve_refs(connection, [RecordRef(EntityKind.PERSON, "cad", "CAD-SECRET")], {})
     view = get_records(engine, analyst, "person", stored.values())
     assert [(v.values["given_name"], str(v.marking)) for v in view.values()] == [("Hidden", "SECRET")]
 
