@@ -43,6 +43,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parent))
+from benchlib import load_average, postgres_url  # noqa: E402
 from api_crimes_street import process_cpu_seconds, serve  # noqa: E402  (uvicorn subprocess helpers)
 
 from watchhouse.access import Viewer  # noqa: E402
@@ -61,11 +62,6 @@ PURPOSE = "BENCH-people-scale"
 NICKNAMES = {"william": "Bill", "robert": "Bob", "elizabeth": "Liz", "margaret": "Maggie", "james": "Jim",
              "richard": "Dick", "thomas": "Tom", "michael": "Mike", "christopher": "Chris", "jennifer": "Jen",
              "katherine": "Kate", "daniel": "Dan", "anthony": "Tony", "joseph": "Joe", "samuel": "Sam"}
-
-
-def load_average() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.1f} {five:.1f} {fifteen:.1f} on {os.cpu_count()} CPUs"
 
 
 # -- the synthetic records ---------------------------------------------------------------
@@ -335,15 +331,6 @@ def run_backend(backend: str, url: str, records: list, args) -> None:
     finally:
         server.terminate()
         server.wait(timeout=15)
-
-
-def postgres_url(base: str, schema: str) -> str:
-    admin = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-    admin.dispose()
-    separator = "&" if "?" in base else "?"
-    return f"{base}{separator}options={urllib.parse.quote(f'-csearch_path={schema}')}"
 
 
 def main() -> None:

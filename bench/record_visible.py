@@ -36,6 +36,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parent))
+from benchlib import load_average, postgres_url  # noqa: E402
 from api_crimes_street import serve  # noqa: E402  (uvicorn subprocess helper)
 
 from watchhouse import records  # noqa: E402
@@ -47,11 +48,6 @@ WORK = Path(os.environ.get("WATCHHOUSE_BENCH_DIR", "/tmp/watchhouse_record_visib
 PEOPLE, SEED = 2000, 2018  # as watchhouse demo
 PASSWORD = "record visible bench 1"
 PURPOSE = "BENCH-record-visible"
-
-
-def load_average() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"load average {one:.1f} {five:.1f} {fifteen:.1f} on {os.cpu_count()} CPUs"
 
 
 def ensure_world(backend: str, url: str) -> None:
@@ -203,15 +199,6 @@ def run_backend(backend: str, url: str, args) -> None:
     rerun = time.perf_counter() - started
     print(f"  peer: full `watchhouse link` rerun over {summary.records:,} records: {rerun:.1f} s "
           f"-> incremental is {rerun * 1000 / p50:.0f}x faster at p50 ({load_average()})")
-
-
-def postgres_url(base: str, schema: str) -> str:
-    admin = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
-    admin.dispose()
-    separator = "&" if "?" in base else "?"
-    return f"{base}{separator}options={urllib.parse.quote(f'-csearch_path={schema}')}"
 
 
 def main() -> None:
