@@ -9,6 +9,7 @@ its public names and the submodule holding each; the submodule is imported on fi
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Mapping
 
 
@@ -19,6 +20,9 @@ def lazy_exports(package: str, exports: Mapping[str, str]) -> tuple[Callable[[st
         module = exports.get(name)
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
-        return getattr(importlib.import_module(f"{package}.{module}"), name)
+        value = getattr(importlib.import_module(f"{package}.{module}"), name)
+        # Kept on the package, so later look-ups are plain attribute reads.
+        setattr(sys.modules[package], name, value)
+        return value
 
     return __getattr__, sorted(exports)

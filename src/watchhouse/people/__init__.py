@@ -5,15 +5,11 @@ what their clearance and caveats allow); every search and every look-up is writt
 audit in the same transaction as the read, with the stated purpose.
 """
 
-import importlib
+from watchhouse.exports import lazy_exports
 
-__all__ = ["Graph", "PersonProfile", "case_profile", "find_people", "person_graph", "person_profile"]
-
-
-def __getattr__(name: str):
-    # Resolved on first use, so registering the ``link`` command stays cheap.
-    if name not in __all__:
-        raise AttributeError(f"module 'watchhouse.people' has no attribute {name!r}")
-    value = getattr(importlib.import_module("watchhouse.people.service"), name)
-    globals()[name] = value
-    return value
+# Resolved on first use, so registering the ``link`` command stays cheap.
+__getattr__, __all__ = lazy_exports(
+    __name__,
+    {name: "service" for name in ("Graph", "PersonProfile", "case_profile", "find_people", "person_graph",
+                                  "person_profile")},
+)

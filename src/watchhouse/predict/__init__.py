@@ -8,7 +8,7 @@ cell_size=200, method="auto", category=None) -> Forecast``, ``METHODS`` (name ->
 
 from __future__ import annotations
 
-import importlib
+from watchhouse.exports import lazy_exports
 
 # Imported on first use, so that ``watchhouse --help`` does not pay for numpy, scipy and pyproj.
 _EXPORTS = {
@@ -24,10 +24,4 @@ _EXPORTS = {
     "StudyAreaError": "grid",
     "METHODS": "methods",
 }
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'watchhouse.predict' has no attribute {name!r}")
-    return getattr(importlib.import_module(f"watchhouse.predict.{_EXPORTS[name]}"), name)
+__getattr__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -11,26 +11,15 @@ Public API (other capabilities call these, never the Splink internals):
 - ``pair_quality`` / ``cluster_quality`` for measuring against truth
 """
 
-import importlib
+from watchhouse.exports import lazy_exports
 
 # Names resolved on first use (PEP 562): importing the package, as the command line does to
 # register ``resolve``, must not load Splink and DuckDB.
 _EXPORTS = {
-    "watchhouse.resolve.engine": ["Candidate", "LinkExplanation", "Resolution", "explain_link", "link_new_record",
-                                  "resolve"],
-    "watchhouse.resolve.evaluate": ["Quality", "cluster_quality", "largest_group", "pair_quality"],
-    "watchhouse.resolve.mapping": ["MappingError", "PersonMapping", "load_mapping", "parse_mapping"],
-    "watchhouse.resolve.model": ["LinkModel", "load_model", "train_model"],
-    "watchhouse.resolve.prepare": ["PreparedRecords", "UnusableFileError", "prepare_frame", "prepare_records"],
+    "engine": ["Candidate", "LinkExplanation", "Resolution", "explain_link", "link_new_record", "resolve"],
+    "evaluate": ["Quality", "cluster_quality", "largest_group", "pair_quality"],
+    "mapping": ["MappingError", "PersonMapping", "load_mapping", "parse_mapping"],
+    "model": ["LinkModel", "load_model", "train_model"],
+    "prepare": ["PreparedRecords", "UnusableFileError", "prepare_frame", "prepare_records"],
 }
-_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
-__all__ = sorted(_MODULE_OF)
-
-
-def __getattr__(name: str):
-    module = _MODULE_OF.get(name)
-    if module is None:
-        raise AttributeError(f"module 'watchhouse.resolve' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __all__ = lazy_exports(__name__, {name: module for module, names in _EXPORTS.items() for name in names})
