@@ -28,7 +28,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import sqlalchemy as sa
 
@@ -38,6 +37,7 @@ from watchhouse.ingest.police_uk import ingest_paths
 from watchhouse.publish import police_uk
 from watchhouse.publish.cache import cache_for
 from watchhouse.store import get_engine, upgrade
+from benchlib import postgres_url  # run from bench/: the helpers shared by the benches
 
 LEEDS = (53.7997, -1.5492)
 MONTH = "2018-07"
@@ -49,15 +49,6 @@ PG_SCHEMA = "bench_api_crimes_street"
 def sqlite_url() -> str:
     OUT.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{OUT / 'api_crimes_street.db'}"
-
-
-def postgres_url(base: str) -> str:
-    admin = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{PG_SCHEMA}"'))
-    admin.dispose()
-    separator = "&" if "?" in base else "?"
-    return f"{base}{separator}options={quote(f'-csearch_path={PG_SCHEMA}')}"
 
 
 def ensure_loaded(url: str) -> None:
@@ -276,7 +267,7 @@ def main() -> None:
     print(f"GET {PATH}  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs, {args.workers} uvicorn worker(s))")
     run_backend("SQLite", sqlite_url(), args)
     if not args.no_postgres:
-        run_backend("PostgreSQL", postgres_url(args.postgres_url), args)
+        run_backend("PostgreSQL", postgres_url(args.postgres_url, PG_SCHEMA), args)
 
 
 if __name__ == "__main__":
