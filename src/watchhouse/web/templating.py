@@ -43,3 +43,18 @@ templates.env.globals.update(
     can=can,
     handling=handling,
 )
+
+
+def denied_page(request, session, permission):
+    """The 403 page when the signed-in user's role lacks ``permission``; None when it has it.
+
+    One gate for every staff page, so each says the same thing when a role may not act.
+    """
+    from watchhouse.access.permissions import allowed
+
+    user, csrf = session
+    if allowed(user.role, permission):
+        return None
+    return templates.TemplateResponse(request, "people/message.html", {
+        "user": user, "csrf": csrf, "title": "Not available to your role",
+        "message": f"The {user.role.value} role may not {permission.value.replace('-', ' ')}."}, status_code=403)

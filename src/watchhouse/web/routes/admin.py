@@ -12,20 +12,11 @@ from watchhouse.access.permissions import Permission, allowed
 from watchhouse.domain.roles import Role
 from watchhouse.users import User, UserError, add_user, list_users, update_user
 from watchhouse.web.auth import check_csrf, client_address, page_session
-from watchhouse.web.templating import templates
+from watchhouse.web.templating import denied_page, templates
 
 router = APIRouter(include_in_schema=False)
 PageSession = Annotated[tuple[User, str], Depends(page_session)]
 CLEARANCES = ["OFFICIAL", "SECRET", "TOP-SECRET"]
-
-
-def _forbidden(request: Request, session, permission: Permission) -> HTMLResponse | None:
-    user, csrf = session
-    if allowed(user.role, permission):
-        return None
-    return templates.TemplateResponse(request, "people/message.html", {
-        "user": user, "csrf": csrf, "title": "Not available to your role",
-        "message": f"The {user.role.value} role may not {permission.value.replace('-', ' ')}."}, status_code=403)
 
 
 def _users_page(request: Request, session, *, message: str | None = None, error: str | None = None, status: int = 200):
@@ -37,7 +28,7 @@ def _users_page(request: Request, session, *, message: str | None = None, error:
 
 def _account_change(request: Request, session, csrf_token: str, verb: str, change):
     """Permission, CSRF, one audited transaction, and the users page with the outcome."""
-    denied = _forbidden(request, session, Permission.MANAGE_USERS)
+    denied = denied_page(request, session, Permission.MANAGE_USERS)
     if denied:
         return denied
     check_csrf(session[1], csrf_token)
@@ -51,7 +42,7 @@ def _account_change(request: Request, session, csrf_token: str, verb: str, chang
 
 @router.get("/admin/users", response_class=HTMLResponse)
 def users_page(request: Request, session: PageSession):
-    return _forbidden(request, session, Permission.MANAGE_USERS) or _users_page(request, session)
+    return denied_page(request, session, Permission.MANAGE_USERS) or _users_page(request, session)
 
 
 @router.post("/admin/users", response_class=HTMLResponse)
@@ -96,7 +87,7 @@ def audit_page(
     until: Annotated[str | None, Query(max_length=32, pattern=r"^\d{4}-\d{2}-\d{2}")] = None,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
 ):
-    denied = _forbidden(request, session, Permission.READ_AUDIT)
+    denied = denied_page(request, session, Permission.READ_AUDIT)
     if denied:
         return denied
     user, csrf = session

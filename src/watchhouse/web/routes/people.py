@@ -26,7 +26,7 @@ from watchhouse.web.auth import (
     stated_purpose,
     viewer_for,
 )
-from watchhouse.web.templating import templates
+from watchhouse.web.templating import denied_page, templates
 
 router = APIRouter()
 
@@ -123,16 +123,6 @@ def _page(request: Request, name: str, context: dict, status: int = 200) -> HTML
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
-def _page_denied(request: Request, session, permission: Permission) -> HTMLResponse | None:
-    user, csrf = session
-    if allowed(user.role, permission):
-        return None
-    return _page(request, "people/message.html", {
-        "user": user, "csrf": csrf, "title": "Not available to your role",
-        "message": f"The {user.role.value} role may not {permission.value.replace('-', ' ')}.",
-    }, status=403)
-
-
 @router.get("/people", response_class=HTMLResponse, include_in_schema=False)
 def search_page(
     request: Request,
@@ -144,7 +134,7 @@ def search_page(
     postcode: Annotated[str | None, Query(max_length=10)] = None,
     purpose: Purpose = None,
 ):
-    denied = _page_denied(request, session, Permission.SEARCH_PEOPLE)
+    denied = denied_page(request, session, Permission.SEARCH_PEOPLE)
     if denied:
         return denied
     user, csrf = session
@@ -169,7 +159,7 @@ def search_page(
 
 def _gate(request: Request, session, permission: Permission, purpose: str | None, action: str) -> HTMLResponse | None:
     """The page to show instead when the role may not, or when no purpose has been stated yet."""
-    denied = _page_denied(request, session, permission)
+    denied = denied_page(request, session, permission)
     if denied or (purpose or "").strip():
         return denied
     user, csrf = session

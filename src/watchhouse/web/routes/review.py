@@ -12,12 +12,12 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Reques
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, Field
 
-from watchhouse.access.permissions import Permission, allowed
+from watchhouse.access.permissions import Permission
 from watchhouse.people import review
 from watchhouse.users import User
 from watchhouse.web.auth import api_user, check_csrf, client_address, page_session, require, viewer_for
 from watchhouse.web.routes.people import _plain
-from watchhouse.web.templating import templates
+from watchhouse.web.templating import denied_page, templates
 
 router = APIRouter()
 PageSession = Annotated[tuple[User, str], Depends(page_session)]
@@ -61,15 +61,6 @@ def decide_api(request: Request, user: Annotated[User, Depends(api_user)], item_
 
 # Pages
 
-def _denied(request: Request, session) -> HTMLResponse | None:
-    user, csrf = session
-    if allowed(user.role, Permission.REVIEW_LINKS):
-        return None
-    return templates.TemplateResponse(request, "people/message.html", {
-        "user": user, "csrf": csrf, "title": "Not available to your role",
-        "message": f"The {user.role.value} role may not review links."}, status_code=403)
-
-
 def _queue_page(request: Request, session, *, message: str | None = None, error: str | None = None,
                 status: int = 200) -> HTMLResponse:
     user, csrf = session
@@ -86,7 +77,7 @@ def review_page(request: Request, session: PageSession, done: Annotated[str | No
     message = {"confirm": "Confirmed as one person.", "split": "Split into two people."}.get(done or "")
     if message:
         message += " It has taken effect, and every later linkage run keeps it."
-    return _denied(request, session) or _queue_page(request, session, message=message)
+    return denied_page(request, session, Permission.REVIEW_LINKS) or _queue_page(request, session, message=message)
 
 
 @router.post("/people/review/{item_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -98,7 +89,7 @@ def decide_form(
     decision: Annotated[str, Form(max_length=10)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
 ):
-    denied = _denied(request, session)
+    denied = denied_page(request, session, Permission.REVIEW_LINKS)
     if denied:
         return denied
     check_csrf(session[1], csrf_token)
