@@ -153,7 +153,8 @@ def _index_and_finish(backend, engine, records, ids, seconds, started, masters) 
     step = time.perf_counter()
     with engine.begin() as connection:
         connection.execute(sa.text("ANALYZE"))
-        add_user(connection, USER, role="investigator", clearance="OFFICIAL", password=PASSWORD)
+        if masters is not None:  # a resumed build has its user already
+            add_user(connection, USER, role="investigator", clearance="OFFICIAL", password=PASSWORD)
     seconds["analyze"] = time.perf_counter() - step
     seconds["total"] = time.perf_counter() - started
 

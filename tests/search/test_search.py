@@ -117,3 +117,43 @@ def test_the_rarest_key_alone_still_finds_the_person(engine, world, monkeypatch)
     monkeypatch.setattr(service, "FINDING", 0)  # only the rarest key finds; every key still scores
     hits = search_people_for(engine, ANALYST, parse_query("william smith ls1 4ap"))
     assert hits[0].master_id == masters_of(engine, [world["P1"]])[world["P1"]]
+
+
+def test_postings_carry_the_marking_of_the_field_they_came_from(engine):
+    # A date of birth under a need-to-know caveat finds the person only for those who hold it,
+    # and the age filter does not read it for anyone else either.
+    result = upsert_records(engine, [
+        person("intel", "C1", given_name="Carol", family_name="Quist", date_of_birth=date(1966, 6, 16),
+               field_markings={"date_of_birth": parse_marking("OFFICIAL-SENSITIVE [op:heron]")}),
+    ])
+    rebuild_index(engine)
+    record_id = next(iter(result.ids.values()))
+    holder = Viewer("h1", "investigator", "OFFICIAL", frozenset({"OFFICIAL-SENSITIVE", "op:heron"}))
+    import sqlalchemy as sa
+
+    from watchhouse.search.tables import search_caveat_sets, search_keys
+
+    with engine.connect() as connection:
+        marked = dict(connection.execute(sa.select(search_keys.c.key, search_keys.c.caveats)
+                                         .where(search_keys.c.person_id == record_id)).all())
+        sets = set(connection.execute(sa.select(search_caveat_sets.c.caveats)).scalars())
+    assert marked["d:1966-06-16"] == "OFFICIAL-SENSITIVE|op:heron" and marked["f:quist"] == ""
+    assert "OFFICIAL-SENSITIVE|op:heron" in sets
+    assert search_people_for(engine, OFFICER, parse_query("16/06/1966")) == []
+    assert search_people_for(engine, OFFICER, parse_query("quist", age_min=50, age_max=70)) == []
+    assert search_people_for(engine, OFFICER, parse_query("carol quist"))  # the name is not withheld
+    assert [h.names for h in search_people_for(engine, holder, parse_query("16/06/1966"))] == [["Carol Quist"]]
+    assert search_people_for(engine, holder, parse_query("quist", age_min=50, age_max=70))
+
+
+def test_reindexing_reads_field_markings_from_the_records(engine, world):
+    import sqlalchemy as sa
+
+    from watchhouse.search import reindex_people
+    from watchhouse.search.tables import search_keys
+
+    with engine.begin() as connection:
+        assert reindex_people(connection, [world["P1"]]) == 1
+        clearance = connection.execute(sa.select(search_keys.c.clearance).where(
+            search_keys.c.person_id == world["P1"], search_keys.c.key == "t:7700900001")).scalar()
+    assert clearance == 2  # the phone is SECRET on an OFFICIAL record

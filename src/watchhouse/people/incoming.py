@@ -262,7 +262,7 @@ def receive_person(engine: Engine, record: PersonRecord, *, actor: str, client: 
     it from. With ``viewer`` (the sending account), a stored record marked above it is refused
     (``ArrivalRefused``) rather than overwritten.
     """
-    from watchhouse.search import index_people
+    from watchhouse.search import reindex_people
 
     started = time.perf_counter()
     linker = _linker_for(engine)
@@ -287,8 +287,7 @@ def receive_person(engine: Engine, record: PersonRecord, *, actor: str, client: 
             if outcome != "unchanged":
                 if best is not None and masters[best[0]] != master_id:
                     master_id = records.assign_to_master(connection, [record_id], master_id=masters[best[0]])
-                index_people(connection, [{"id": record_id, "master_id": master_id, "marking": str(record.marking),
-                                           **values}])
+                reindex_people(connection, [record_id])
             audit.record(connection, actor=actor, action="collection", client=client,
                          purpose=f"one {record.source_system} person record",
                          record_ids=[f"person-record:{record_id}"],

@@ -326,7 +326,7 @@ def _apply(connection: Connection, row: Any, decision: str, decision_id: int, no
     two records, the one tied by confirmed decisions to fewer records of the master leaves it,
     with those it is tied to, for a master of its own. Moved records are re-indexed for search.
     """
-    from watchhouse.search import index_people
+    from watchhouse.search import reindex_people
 
     system = Viewer.system("apply an analyst's link decision to the master persons")
     a, b = row.person_id_l, row.person_id_r
@@ -366,9 +366,7 @@ def _apply(connection: Connection, row: Any, decision: str, decision_id: int, no
         target = records.assign_to_master(connection, leaving, f"split:{decision_id}", now=now)
         moved = {record_id: target for record_id in leaving}
     if moved:
-        views = records.get_records(connection, system, "person", list(moved), with_raw=False)
-        index_people(connection, [{"id": v.id, "master_id": moved[v.id], "marking": v.marking, **v.values}
-                                  for v in views.values()])
+        reindex_people(connection, moved)
     return moved
 
 

@@ -11,6 +11,7 @@ __getattr__, __all__ = lazy_exports(
     {
         "get_records": "lookup",
         "iter_people_for_index": "lookup",
+        "people_for_index": "lookup",
         "masters_of": "lookup",
         "members_of": "lookup",
         "RecordsError": "store",

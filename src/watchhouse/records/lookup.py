@@ -56,15 +56,34 @@ def members_of(bind: Engine | Connection, viewer: Viewer, master_ids: Iterable[i
     return out
 
 
+_INDEX_COLUMNS = [record_people.c.id, record_people.c.marking, record_people.c.caveats, record_people.c.field_markings,
+                  *(record_people.c[name] for name in PERSON_FIELDS), master_person_members.c.master_id]
+
+
+def _for_index(row: Any) -> dict[str, Any]:
+    data = dict(row._mapping)
+    data["marking"] = str(marking_from_columns(data.pop("marking"), data.pop("caveats")))
+    data["field_markings"] = data.get("field_markings") or {}
+    return data
+
+
 def iter_people_for_index(bind: Engine | Connection, *, batch_size: int = 10_000) -> Iterator[list[dict[str, Any]]]:
-    """Every person record with its record-level marking, for building an index that only
-    proposes candidates (readers still see results through ``get_records``)."""
-    columns = [record_people.c.id, record_people.c.marking, record_people.c.caveats,
-               *(record_people.c[name] for name in PERSON_FIELDS), master_person_members.c.master_id]
-    for rows in person_row_batches(bind, columns, batch_size=batch_size):
-        batch = []
-        for row in rows:
-            data = dict(row._mapping)
-            data["marking"] = str(marking_from_columns(data.pop("marking"), data.pop("caveats")))
-            batch.append(data)
-        yield batch
+    """Every person record with its record-level marking and its field markings, for building an
+    index whose keys each carry the marking of the values they came from (readers still see
+    results through ``get_records``)."""
+    for rows in person_row_batches(bind, _INDEX_COLUMNS, batch_size=batch_size):
+        yield [_for_index(row) for row in rows]
+
+
+def people_for_index(bind: Engine | Connection, ids: Iterable[int]) -> list[dict[str, Any]]:
+    """The records of ``ids`` as ``iter_people_for_index`` gives them (for re-indexing a few)."""
+    ids = sorted(set(ids))
+    out: list[dict[str, Any]] = []
+    with within_transaction(bind) as connection:
+        for start in range(0, len(ids), 500):
+            out += [_for_index(row) for row in connection.execute(
+                sa.select(*_INDEX_COLUMNS)
+                .join(master_person_members, master_person_members.c.person_id == record_people.c.id, isouter=True)
+                .where(record_people.c.id.in_(ids[start : start + 500]))
+                .order_by(record_people.c.id))]
+    return out

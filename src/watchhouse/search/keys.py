@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -123,30 +124,41 @@ def _name_pair_keys(given_name: str, family_name: str) -> frozenset[str]:
     return frozenset(keys)
 
 
-def person_keys(values: dict) -> set[str]:
-    """Every key a person record can be found by."""
-    keys: set[str] = set()
-    if values.get("family_name"):
-        keys |= _family_keys(str(values["family_name"]))
-        if values.get("given_name"):
-            keys |= _name_pair_keys(str(values["given_name"]), str(values["family_name"]))
-    if values.get("given_name"):
-        keys |= _given_keys(str(values["given_name"]))
+def person_key_fields(values: dict) -> dict[str, tuple[str, ...]]:
+    """Every key a person record can be found by, with the fields it was made from (so a key
+    can carry the marking of those fields)."""
+    keys: dict[str, tuple[str, ...]] = {}
+
+    def add(found: Iterable[str], *fields: str) -> None:
+        for key in found:
+            keys[key] = tuple(sorted(set(keys.get(key, ())) | set(fields)))
+
+    given, family = values.get("given_name"), values.get("family_name")
+    if family:
+        add(_family_keys(str(family)), "family_name")
+        if given:
+            add(_name_pair_keys(str(given), str(family)), "given_name", "family_name")
+    if given:
+        add(_given_keys(str(given)), "given_name")
     dob = values.get("date_of_birth")
     if dob:
-        keys.add(f"d:{dob.isoformat() if isinstance(dob, date) else str(dob)[:10]}")
+        add([f"d:{dob.isoformat() if isinstance(dob, date) else str(dob)[:10]}"], "date_of_birth")
     parts = postcode_parts(values.get("postcode"))
     if parts:
-        keys.add(f"pc:{parts[0]}")
-        keys.add(f"ps:{parts[1]}")
+        add([f"pc:{parts[0]}", f"ps:{parts[1]}"], "postcode")
     phone = phone_key(values.get("phone"))
     if phone:
-        keys.add(f"t:{phone}")
+        add([f"t:{phone}"], "phone")
     for name in ("pnc_id", "ni_number", "driving_licence"):
         identifier = identifier_key(values.get(name))
         if identifier:
-            keys.add(f"i:{identifier}")
+            add([f"i:{identifier}"], name)
     return keys
+
+
+def person_keys(values: dict) -> set[str]:
+    """Every key a person record can be found by."""
+    return set(person_key_fields(values))
 
 
 _DATE_PATTERNS = (

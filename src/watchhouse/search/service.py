@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
 from watchhouse.access import Viewer
-from watchhouse.records.lookup import get_records, iter_people_for_index, masters_of, members_of
+from watchhouse.records.lookup import get_records, iter_people_for_index, masters_of, members_of, people_for_index
 from watchhouse.records.store import within_transaction
 from watchhouse.store import insert_rows
 from watchhouse.domain.markings import parse_marking
@@ -22,23 +22,28 @@ from watchhouse.search.keys import (
     clean,
     identifier_key,
     metaphone,
-    person_keys,
+    person_key_fields,
     phone_key,
     postcode_parts,
     query_keys,
 )
-from watchhouse.search.tables import search_key_counts, search_keys, search_people
+from watchhouse.search.tables import search_caveat_sets, search_key_counts, search_keys, search_people
 
-# Enough that the right person is almost always among them (the index already ranks on the same
-# evidence), few enough that reading and re-scoring them stays a few milliseconds.
-CANDIDATES = 100
+# Records re-scored on their visible values, per result asked for: the index already ranks on the
+# same evidence, so the best results are almost always among the first few per result (a person
+# has two or three records), and reading and re-scoring them stays a few milliseconds.
+CANDIDATES_PER_RESULT = 3
 # Index rows a query reads to find its candidates (see _candidates).
 FINDING = 2000
 
 
 @lru_cache(maxsize=1024)
-def _marking_columns(marking: str | None) -> tuple[int, str]:
+def _marking_columns(marking: str | None, *field_markings: str) -> tuple[int, str]:
+    """(clearance, caveats) of a posting: the record's marking raised by those of the fields the
+    key was made from, so a key from a withheld field can neither find nor rank anyone."""
     parsed = parse_marking(marking or "OFFICIAL")
+    for field_marking in field_markings:
+        parsed = parsed.at_least(parse_marking(field_marking))
     return int(parsed.classification), "|".join(sorted(parsed.caveats))
 
 
@@ -74,29 +79,45 @@ def _index(connection: Connection, people: list[dict], *, fresh: bool, keys_tabl
     key_rows, people_rows = [], []
     dates_as_text = connection.dialect.name == "sqlite"  # as SQLAlchemy's Date stores them there
     for person in people:
-        clearance, caveats = _marking_columns(person.get("marking"))
+        marking = person.get("marking")
+        field_markings = {name: str(value) for name, value in (person.get("field_markings") or {}).items()}
+        # The age filter reads this row's date of birth: it carries that field's marking.
+        clearance, caveats = _marking_columns(marking, *(
+            [field_markings["date_of_birth"]] if "date_of_birth" in field_markings else []))
         born = _as_date(person.get("date_of_birth"))
         people_rows.append((person["id"], person.get("master_id"),
                             born.isoformat() if born and dates_as_text else born, clearance, caveats))
-        for key in person_keys(person):
-            key_rows.append((key[:120], person["id"], clearance, caveats))
+        for key, fields in person_key_fields(person).items():
+            key_marking = _marking_columns(marking, *(field_markings[f] for f in fields if f in field_markings))
+            key_rows.append((key[:120], person["id"], *key_marking))
             change[key[:120]] += 1
     key_rows.sort()  # in primary-key order: B-tree inserts land next to each other
+    _note_caveat_sets(connection, {row[3] for row in key_rows} | {row[4] for row in people_rows})
     _bulk_insert(connection, search_people, ("person_id", "master_id", "date_of_birth", "clearance", "caveats"),
                  people_rows)
     _bulk_insert(connection, keys_table, ("key", "person_id", "clearance", "caveats"), key_rows)
     return change
 
 
-def _add_counts(connection: Connection, change: Counter) -> None:
-    rows = [{"key": key, "records": n} for key, n in sorted(change.items()) if n]
-    if not rows:
-        return
+def _upsert(connection: Connection, table):
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(search_key_counts)
+    return insert(table)
+
+
+def _note_caveat_sets(connection: Connection, sets: set[str]) -> None:
+    if sets:
+        connection.execute(_upsert(connection, search_caveat_sets).on_conflict_do_nothing(),
+                           [{"caveats": caveats} for caveats in sorted(sets)])
+
+
+def _add_counts(connection: Connection, change: Counter) -> None:
+    rows = [{"key": key, "records": n} for key, n in sorted(change.items()) if n]
+    if not rows:
+        return
+    statement = _upsert(connection, search_key_counts)
     statement = statement.on_conflict_do_update(
         index_elements=[search_key_counts.c.key],
         set_={"records": search_key_counts.c.records + statement.excluded.records},
@@ -120,6 +141,12 @@ def index_people(connection: Connection, people: Iterable[dict]) -> int:
     return len(people)
 
 
+def reindex_people(connection: Connection, record_ids: Iterable[int]) -> int:
+    """Re-index these person records as the records capability now holds them (after a change
+    of values or of master person)."""
+    return index_people(connection, people_for_index(connection, record_ids))
+
+
 def rebuild_index(engine: Engine, *, progress=None) -> int:
     """Index every person record afresh from the records capability.
 
@@ -133,6 +160,7 @@ def rebuild_index(engine: Engine, *, progress=None) -> int:
         connection.execute(search_keys.delete())
         connection.execute(search_people.delete())
         connection.execute(search_key_counts.delete())
+        connection.execute(search_caveat_sets.delete())
         connection.exec_driver_sql("DROP INDEX IF EXISTS ix_search_keys_person_id")
         connection.exec_driver_sql(
             "CREATE TEMPORARY TABLE search_keys_staging (key VARCHAR(120) NOT NULL, person_id INTEGER NOT NULL,"
@@ -169,17 +197,7 @@ class PersonHit:
 
 
 def _caveat_sets(connection: Connection) -> list[str]:
-    """The distinct caveat sets in the index, by seeking along its caveats index (a handful of
-    seeks, where SELECT DISTINCT reads every row of a million-record index)."""
-    sql = sa.text(
-        "WITH RECURSIVE sets(caveats) AS ("
-        " SELECT min(caveats) FROM search_people"
-        " UNION ALL"
-        " SELECT (SELECT min(s.caveats) FROM search_people s WHERE s.caveats > sets.caveats)"
-        " FROM sets WHERE sets.caveats IS NOT NULL)"
-        " SELECT caveats FROM sets WHERE caveats IS NOT NULL"
-    )
-    return list(connection.execute(sql).scalars())
+    return list(connection.execute(sa.select(search_caveat_sets.c.caveats)).scalars())
 
 
 def _admitted_caveat_sets(connection: Connection, viewer: Viewer) -> list[str]:
@@ -190,6 +208,8 @@ def _admitted_caveat_sets(connection: Connection, viewer: Viewer) -> list[str]:
 def _candidates(connection: Connection, viewer: Viewer, query: PersonQuery, limit: int) -> list[int]:
     keys = query_keys(query)
     admitted = _admitted_caveat_sets(connection, viewer)
+    if not admitted:
+        return []
     clearance = int(viewer.clearance)
     if not keys:  # age range alone: the index on date of birth
         return _by_age(connection, query, clearance, admitted, limit)
@@ -199,52 +219,57 @@ def _candidates(connection: Connection, viewer: Viewer, query: PersonQuery, limi
     keys = {key: weight for key, weight in keys.items() if held.get(key)}  # a key nobody holds finds nobody
     if not keys:
         return []
-    visible = (search_keys.c.clearance <= clearance, search_keys.c.caveats.in_(admitted))
     # The rarest keys find the candidates, up to FINDING postings between them (always at least
     # the rarest one); the common keys (a surname held by thirty thousand) only add to their scores.
     # On an index small enough that every key fits, every key finds, as a plain OR would.
-    finders, postings = [], 0
+    finders, postings = set(), 0
     for key in sorted(keys, key=lambda key: (held[key], key)):
         if finders and postings + held[key] > FINDING:
             break
-        finders.append(key)
+        finders.add(key)
         postings += held[key]
-    return _candidates_from_rare_keys(connection, keys, finders, visible, limit)
+    return _scored_candidates(connection, keys, finders, clearance, admitted, limit)
 
 
-RESCORED = 2000  # candidates found by rare keys whose common keys are then looked up as well
+SHORTLIST = 300  # candidates found by the rare keys whose common keys are then looked up as well
 
 
-def _candidates_from_rare_keys(connection: Connection, keys: dict[str, float], rare: list[str], visible,
-                               limit: int) -> list[int]:
-    """Candidates found by the rare keys alone, then scored by every key of the query.
+def _scored_candidates(connection: Connection, keys: dict[str, float], finders: set[str], clearance: int,
+                       admitted: list[str], limit: int) -> list[int]:
+    """The ``limit`` best candidates by the keys they share with the query, scored in the database.
 
-    Two index look-ups with a bounded number of rows, whatever the query: the postings of the
-    rare keys, then every query key of the best ``RESCORED`` of those people (by person id),
-    so a common surname adds to a candidate's score without being read in full."""
-    best: dict[tuple[int, str], float] = {}
-
-    def add(rows) -> None:
-        for person_id, key in rows:
-            kind, weight = key.split(":", 1)[0], keys[key]
-            if best.get((person_id, kind), 0.0) < weight:
-                best[(person_id, kind)] = weight
-
-    add(connection.execute(sa.select(search_keys.c.person_id, search_keys.c.key)
-                           .where(search_keys.c.key.in_(rare), *visible)))
-    scores: dict[int, float] = {}
-    for (person_id, _), weight in best.items():
-        scores[person_id] = scores.get(person_id, 0.0) + weight
-    common = [key for key in keys if key not in rare]
-    if common and scores:
-        found = sorted(scores, key=lambda person_id: (-scores[person_id], person_id))[:RESCORED]
-        add(connection.execute(sa.select(search_keys.c.person_id, search_keys.c.key)
-                               .where(search_keys.c.person_id.in_(found), search_keys.c.key.in_(common))))
-        kept, scores = set(found), {}
-        for (person_id, _), weight in best.items():
-            if person_id in kept:
-                scores[person_id] = scores.get(person_id, 0.0) + weight
-    return sorted(scores, key=lambda person_id: (-scores[person_id], person_id))[:limit]
+    One statement, whatever the query: the postings of the rare keys (each person's best weight
+    per kind of key, summed), the best ``SHORTLIST`` of those people, then a primary-key seek per
+    shortlisted person and query key, so a common surname adds to a candidate's score without
+    its thirty thousand postings being read. Only postings the user may see take part: a key made
+    from a withheld value neither finds nor ranks anyone."""
+    params: dict[str, Any] = {"clearance": clearance, "shortlist": SHORTLIST, "limit": limit}
+    rows = []
+    for i, (key, weight) in enumerate(sorted(keys.items())):
+        rows.append(f"(:k{i}, :c{i}, :w{i}, :f{i})")
+        params.update({f"k{i}": key, f"c{i}": key.split(":", 1)[0], f"w{i}": float(weight),
+                       f"f{i}": int(key in finders)})
+    for i, caveats in enumerate(admitted):
+        params[f"a{i}"] = caveats
+    visible = f"k.clearance <= :clearance AND k.caveats IN ({', '.join(f':a{i}' for i in range(len(admitted)))})"
+    # Each (shortlisted person, key) pair is a correlated EXISTS, not a join: joined, SQLite's
+    # planner would build a Bloom filter by reading every posting in the index first.
+    sql = f"""
+        WITH q(key, kind, weight, finds) AS (VALUES {', '.join(rows)}),
+        rare AS (
+            SELECT k.person_id AS person_id, q.kind AS kind, max(q.weight) AS weight
+            FROM q JOIN search_keys k ON k.key = q.key
+            WHERE q.finds = 1 AND {visible}
+            GROUP BY k.person_id, q.kind),
+        shortlist AS (
+            SELECT person_id FROM rare GROUP BY person_id ORDER BY sum(weight) DESC, person_id LIMIT :shortlist),
+        best AS (
+            SELECT s.person_id AS person_id, q.kind AS kind, max(q.weight) AS weight
+            FROM shortlist s CROSS JOIN q
+            WHERE EXISTS (SELECT 1 FROM search_keys k WHERE k.key = q.key AND k.person_id = s.person_id AND {visible})
+            GROUP BY s.person_id, q.kind)
+        SELECT person_id FROM best GROUP BY person_id ORDER BY sum(weight) DESC, person_id LIMIT :limit"""
+    return list(connection.execute(sa.text(sql), params).scalars())
 
 
 def _years_ago(years: int, today: date) -> date:
@@ -347,7 +372,7 @@ def search_people_for(bind: Engine | Connection, viewer: Viewer, query: PersonQu
         return []
     today = date.today()
     with within_transaction(bind) as connection:
-        candidate_ids = _candidates(connection, viewer, query, CANDIDATES)
+        candidate_ids = _candidates(connection, viewer, query, CANDIDATES_PER_RESULT * max(limit, 20))
         visible = get_records(connection, viewer, "person", candidate_ids, with_raw=False)
         masters = masters_of(connection, list(visible))
         best: dict[int, tuple[float, list[str]]] = {}

@@ -5,18 +5,22 @@ decided on the records as the access module shows them to that user, so nothing 
 from a user can make a result appear or move.
 """
 
-from sqlalchemy import Column, Date, Integer, String, Table
+from sqlalchemy import Column, Date, Integer, PrimaryKeyConstraint, String, Table
 
 from watchhouse.store import metadata
 
 search_keys = Table(
     "search_keys",
     metadata,
-    Column("key", String(120), primary_key=True),
-    Column("person_id", Integer, primary_key=True),
-    # Record-level marking, so candidates above a user's clearance are never even fetched.
+    Column("key", String(120), nullable=False),
+    Column("person_id", Integer, nullable=False),
+    # The marking of the values the key came from (the record's, raised by any field marking),
+    # so a posting a user may not see is never even read for them.
     Column("clearance", Integer, nullable=False),
     Column("caveats", String(500), nullable=False, default=""),  # sorted, "|"-joined
+    # A posting is its primary-key entry (SQLite) or answered from it (PostgreSQL): search_0004.
+    PrimaryKeyConstraint("key", "person_id", name="pk_search_keys", postgresql_include=["clearance", "caveats"]),
+    sqlite_with_rowid=False,
 )
 
 search_people = Table(
@@ -36,4 +40,12 @@ search_key_counts = Table(
     metadata,
     Column("key", String(120), primary_key=True),
     Column("records", Integer, nullable=False),
+)
+
+# Every caveat set a posting or person row carries (a handful): a search admits the sets whose
+# caveats the user holds all of. Only ever added to; a set no longer used admits nothing.
+search_caveat_sets = Table(
+    "search_caveat_sets",
+    metadata,
+    Column("caveats", String(500), primary_key=True),
 )
