@@ -215,6 +215,27 @@ def queries(records: list, sample_rows: list[int], n: int = 2000) -> list[str]:
     return [query_for(rng, records[rng.choice(sample_rows)]) for _ in range(n)]
 
 
+def search_quality(url: str, records: list, sample_rows: list[int], n: int = 300) -> dict[str, float]:
+    """How often a realistic query for a record finds that record's person: in first place, in the
+    first five, in the twenty shown. A query names one person but can fit several equally (two
+    John Smiths born the same day), so first place is a lower bound on what a searcher sees."""
+    engine = get_engine(url)
+    viewer = Viewer(user_id=USER, role="investigator", purpose=PURPOSE)
+    system_view = Viewer.system("benchmark: which person each sampled record belongs to")
+    rng = random.Random(13)
+    first = five = shown = asked = 0
+    for i in rng.sample(sample_rows, min(n, len(sample_rows))):
+        master = master_id_for(engine, viewer, SYSTEMS[i % len(SYSTEMS)], records[i].record_id)
+        if master is None:  # above the searcher's clearance: not theirs to find
+            continue
+        found = [hit.master_id for hit in search_people_for(engine, viewer, parse_query(query_for(rng, records[i])))]
+        asked += 1
+        first += found[:1] == [master]
+        five += master in found[:5]
+        shown += master in found
+    return {"queries": asked, "first": first / asked, "five": five / asked, "shown": shown / asked}
+
+
 # -- peer: the naive LIKE scan -----------------------------------------------------------
 
 def like_scan(connection, text: str) -> list[int]:
@@ -301,6 +322,9 @@ def run_backend(backend: str, url: str, records: list, args) -> None:
     masters = f"{built['masters']:,}" if built["masters"] else "(count not kept: build resumed)"
     print(f"  master persons: {masters} (ASSIGNED FROM THE GENERATOR'S TRUTH, not by Splink linking)")
     texts = queries(records, built["sample_rows"])
+    quality = search_quality(url, records, built["sample_rows"])
+    print(f"  search quality, {quality['queries']} queries for sampled records: the record's person first "
+          f"{quality['first']:.1%}, in the first five {quality['five']:.1%}, among the 20 shown {quality['shown']:.1%}")
     peers = peer_figures(url, texts)
     print(f"  in-process, same {40} queries: index search median {peers['index_ms']:.1f} ms "
           f"(p95 {peers['index_p95_ms']:.1f}) | peer: LIKE scan, LIMIT 300, no fuzzy matching or ranking, "
@@ -349,6 +373,7 @@ def main() -> None:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--resume-at", choices=["index"], help="records and masters are loaded: index and finish")
+    parser.add_argument("--quality-only", action="store_true", help="only the in-process search quality figures")
     args = parser.parse_args()
     # Every uvicorn worker must check the tokens the others issue.
     os.environ.setdefault("WATCHHOUSE_SECRET_KEY", secrets.token_hex(32))
@@ -364,6 +389,9 @@ def main() -> None:
         if args.build_only:
             print(f"\n== {backend}")
             build(backend, url, records, args.chunk, args.resume_at)
+        elif args.quality_only:
+            quality = search_quality(url, records, build(backend, url, records, args.chunk, None)["sample_rows"])
+            print(f"  {backend}: {quality}")
         else:
             run_backend(backend, url, records, args)
 

@@ -97,9 +97,9 @@ def record(
     ids = [str(i) for i in record_ids]
     # Taking the head row first locks it (row lock on PostgreSQL, the write lock on SQLite), so
     # concurrent appenders queue here instead of forking the chain from the same previous hash.
-    connection.execute(audit_head.update().where(audit_head.c.id == 1).values(seq=audit_head.c.seq + 1))
     seq, prev_hash = connection.execute(
-        sa.select(audit_head.c.seq, audit_head.c.entry_hash).where(audit_head.c.id == 1)
+        audit_head.update().where(audit_head.c.id == 1).values(seq=audit_head.c.seq + 1)
+        .returning(audit_head.c.seq, audit_head.c.entry_hash)
     ).one()
     at = datetime.now(UTC).isoformat(timespec="microseconds")
     fields = {

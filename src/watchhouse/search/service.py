@@ -32,7 +32,7 @@ from watchhouse.search.tables import search_caveat_sets, search_key_counts, sear
 # Records re-scored on their visible values, per result asked for: the index already ranks on the
 # same evidence, so the best results are almost always among the first few per result (a person
 # has two or three records), and reading and re-scoring them stays a few milliseconds.
-CANDIDATES_PER_RESULT = 3
+CANDIDATES_PER_RESULT = 2
 # Index rows a query reads to find its candidates (see _candidates).
 FINDING = 2000
 
@@ -231,7 +231,7 @@ def _candidates(connection: Connection, viewer: Viewer, query: PersonQuery, limi
     return _scored_candidates(connection, keys, finders, clearance, admitted, limit)
 
 
-SHORTLIST = 300  # candidates found by the rare keys whose common keys are then looked up as well
+SHORTLIST = 150  # candidates found by the rare keys whose common keys are then looked up as well
 
 
 def _scored_candidates(connection: Connection, keys: dict[str, float], finders: set[str], clearance: int,
