@@ -180,6 +180,11 @@ def rebuild_index(engine: Engine, *, progress=None) -> int:
         connection.exec_driver_sql("DROP TABLE search_keys_staging")
         connection.exec_driver_sql("CREATE INDEX ix_search_keys_person_id ON search_keys (person_id)")
         _bulk_insert(connection, search_key_counts, ("key", "records"), sorted(counts.items()))
+    if engine.dialect.name == "postgresql":
+        # Index-only scans of the postings need the visibility map a VACUUM writes; left to
+        # autovacuum, searches would visit the table for every posting until it ran.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM (ANALYZE) search_keys, search_people, search_key_counts")
     return total
 
 
@@ -252,8 +257,9 @@ def _scored_candidates(connection: Connection, keys: dict[str, float], finders: 
     for i, caveats in enumerate(admitted):
         params[f"a{i}"] = caveats
     visible = f"k.clearance <= :clearance AND k.caveats IN ({', '.join(f':a{i}' for i in range(len(admitted)))})"
-    # Each (shortlisted person, key) pair is a correlated EXISTS, not a join: joined, SQLite's
-    # planner would build a Bloom filter by reading every posting in the index first.
+    # Each (shortlisted person, key) pair is a correlated scalar subquery: one primary-key seek.
+    # As a join (or an EXISTS, which PostgreSQL turns into one) the planners read every posting of
+    # the common keys first, to build a Bloom filter (SQLite) or a hash table (PostgreSQL).
     sql = f"""
         WITH q(key, kind, weight, finds) AS (VALUES {', '.join(rows)}),
         rare AS (
@@ -266,7 +272,8 @@ def _scored_candidates(connection: Connection, keys: dict[str, float], finders: 
         best AS (
             SELECT s.person_id AS person_id, q.kind AS kind, max(q.weight) AS weight
             FROM shortlist s CROSS JOIN q
-            WHERE EXISTS (SELECT 1 FROM search_keys k WHERE k.key = q.key AND k.person_id = s.person_id AND {visible})
+            WHERE (SELECT 1 FROM search_keys k
+                   WHERE k.key = q.key AND k.person_id = s.person_id AND {visible}) IS NOT NULL
             GROUP BY s.person_id, q.kind)
         SELECT person_id FROM best GROUP BY person_id ORDER BY sum(weight) DESC, person_id LIMIT :limit"""
     return list(connection.execute(sa.text(sql), params).scalars())

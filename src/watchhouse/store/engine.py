@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event
 
 from watchhouse.config import database_url
+from watchhouse.store.writers import queue_writers
 
 # Stable constraint names so Alembic batch migrations work on SQLite and PostgreSQL alike.
 metadata = MetaData(
@@ -53,6 +54,8 @@ def get_engine(url: str | None = None) -> Engine:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args={"check_same_thread": False})
             event.listen(engine, "connect", _sqlite_pragmas)
+            if path and path != ":memory:" and not path.startswith("file:"):
+                queue_writers(engine, path)
         else:
             engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
         _engines[url] = engine
