@@ -6,14 +6,18 @@ included in name order, so adding a page or an API edits no shared file.
 
 from __future__ import annotations
 
+import contextlib
+
 import importlib
 import pkgutil
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, Response
 from fastapi.staticfiles import StaticFiles
 
 import watchhouse
+from watchhouse.config import request_threads
 from watchhouse.store import get_engine, upgrade
 from watchhouse.web import routes
 from watchhouse.web.security import HardeningMiddleware
@@ -37,11 +41,20 @@ def _no_favicon() -> Response:
     return Response(status_code=204)
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI):
+    # The limit belongs to the running event loop, so it is set once that loop is up.
+    anyio.to_thread.current_default_thread_limiter().total_tokens = request_threads()
+    yield
+
+
 def create_app(database_url: str | None = None, *, migrate: bool = True) -> FastAPI:
+    request_threads()  # a bad setting stops the server here, before it listens
     engine = get_engine(database_url)
     if migrate:
         upgrade(engine)
     app = FastAPI(
+        lifespan=_lifespan,
         title="Watchhouse",
         version=watchhouse.__version__,
         description="Community-safety information hub. `/api` is compatible with data.police.uk.",
