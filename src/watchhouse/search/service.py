@@ -218,50 +218,41 @@ def _candidates(connection: Connection, viewer: Viewer, query: PersonQuery, limi
     clearance = int(viewer.clearance)
     if not keys:  # age range alone: the index on date of birth
         return _by_age(connection, query, clearance, admitted, limit)
-    held = dict(connection.execute(
-        sa.select(search_key_counts.c.key, search_key_counts.c.records).where(search_key_counts.c.key.in_(list(keys)))
-    ).all())
-    keys = {key: weight for key, weight in keys.items() if held.get(key)}  # a key nobody holds finds nobody
-    if not keys:
-        return []
-    # The rarest keys find the candidates, up to FINDING postings between them (always at least
-    # the rarest one); the common keys (a surname held by thirty thousand) only add to their scores.
-    # On an index small enough that every key fits, every key finds, as a plain OR would.
-    finders, postings = set(), 0
-    for key in sorted(keys, key=lambda key: (held[key], key)):
-        if finders and postings + held[key] > FINDING:
-            break
-        finders.add(key)
-        postings += held[key]
-    return _scored_candidates(connection, keys, finders, clearance, admitted, limit)
+    return _scored_candidates(connection, keys, clearance, admitted, limit)
 
 
 SHORTLIST = 150  # candidates found by the rare keys whose common keys are then looked up as well
 
 
-def _scored_candidates(connection: Connection, keys: dict[str, float], finders: set[str], clearance: int,
-                       admitted: list[str], limit: int) -> list[int]:
+def _scored_candidates(connection: Connection, keys: dict[str, float], clearance: int, admitted: list[str],
+                       limit: int) -> list[int]:
     """The ``limit`` best candidates by the keys they share with the query, scored in the database.
 
-    One statement, whatever the query: the postings of the rare keys (each person's best weight
-    per kind of key, summed), the best ``SHORTLIST`` of those people, then a primary-key seek per
-    shortlisted person and query key, so a common surname adds to a candidate's score without
-    its thirty thousand postings being read. Only postings the user may see take part: a key made
-    from a withheld value neither finds nor ranks anyone."""
-    params: dict[str, Any] = {"clearance": clearance, "shortlist": SHORTLIST, "limit": limit}
+    One statement, whatever the query. The rarest keys find the candidates, up to FINDING
+    postings between them (always at least the rarest one; a key nobody holds finds nobody); the
+    best ``SHORTLIST`` of those people by their rare keys (each person's best weight per kind of
+    key, summed) then get a primary-key seek per common key, so a common surname adds to a
+    candidate's score without its thirty thousand postings being read. On an index small enough
+    that every key fits, every key finds, as a plain OR would. Only postings the user may see take
+    part: a key made from a withheld value neither finds nor ranks anyone."""
+    params: dict[str, Any] = {"clearance": clearance, "shortlist": SHORTLIST, "limit": limit, "finding": FINDING}
     rows = []
     for i, (key, weight) in enumerate(sorted(keys.items())):
-        rows.append(f"(:k{i}, :c{i}, :w{i}, :f{i})")
-        params.update({f"k{i}": key, f"c{i}": key.split(":", 1)[0], f"w{i}": float(weight),
-                       f"f{i}": int(key in finders)})
+        rows.append(f"(:k{i}, :c{i}, :w{i})")
+        params.update({f"k{i}": key, f"c{i}": key.split(":", 1)[0], f"w{i}": float(weight)})
     for i, caveats in enumerate(admitted):
         params[f"a{i}"] = caveats
     visible = f"k.clearance <= :clearance AND k.caveats IN ({', '.join(f':a{i}' for i in range(len(admitted)))})"
-    # Each (shortlisted person, key) pair is a correlated scalar subquery: one primary-key seek.
-    # As a join (or an EXISTS, which PostgreSQL turns into one) the planners read every posting of
-    # the common keys first, to build a Bloom filter (SQLite) or a hash table (PostgreSQL).
+    # Each (shortlisted person, common key) pair is a correlated scalar subquery: one primary-key
+    # seek. As a join (or an EXISTS, which PostgreSQL turns into one) the planners read every
+    # posting of the common keys first, for a Bloom filter (SQLite) or a hash table (PostgreSQL).
     sql = f"""
-        WITH q(key, kind, weight, finds) AS (VALUES {', '.join(rows)}),
+        WITH asked(key, kind, weight) AS (VALUES {', '.join(rows)}),
+        q AS (
+            SELECT a.key AS key, a.kind AS kind, a.weight AS weight,
+                   CASE WHEN row_number() OVER w = 1 OR sum(c.records) OVER w <= :finding THEN 1 ELSE 0 END AS finds
+            FROM asked a JOIN search_key_counts c ON c.key = a.key
+            WINDOW w AS (ORDER BY c.records, a.key)),
         rare AS (
             SELECT k.person_id AS person_id, q.kind AS kind, max(q.weight) AS weight
             FROM q JOIN search_keys k ON k.key = q.key
@@ -269,12 +260,15 @@ def _scored_candidates(connection: Connection, keys: dict[str, float], finders: 
             GROUP BY k.person_id, q.kind),
         shortlist AS (
             SELECT person_id FROM rare GROUP BY person_id ORDER BY sum(weight) DESC, person_id LIMIT :shortlist),
-        best AS (
-            SELECT s.person_id AS person_id, q.kind AS kind, max(q.weight) AS weight
+        hits AS (
+            SELECT r.person_id AS person_id, r.kind AS kind, r.weight AS weight
+            FROM rare r WHERE r.person_id IN (SELECT person_id FROM shortlist)
+            UNION ALL
+            SELECT s.person_id, q.kind, q.weight
             FROM shortlist s CROSS JOIN q
-            WHERE (SELECT 1 FROM search_keys k
-                   WHERE k.key = q.key AND k.person_id = s.person_id AND {visible}) IS NOT NULL
-            GROUP BY s.person_id, q.kind)
+            WHERE q.finds = 0 AND (SELECT 1 FROM search_keys k
+                                   WHERE k.key = q.key AND k.person_id = s.person_id AND {visible}) IS NOT NULL),
+        best AS (SELECT person_id, kind, max(weight) AS weight FROM hits GROUP BY person_id, kind)
         SELECT person_id FROM best GROUP BY person_id ORDER BY sum(weight) DESC, person_id LIMIT :limit"""
     return list(connection.execute(sa.text(sql), params).scalars())
 
