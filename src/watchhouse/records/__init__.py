@@ -12,6 +12,7 @@ __getattr__, __all__ = lazy_exports(
         "get_records": "lookup",
         "iter_people_for_index": "lookup",
         "people_for_index": "lookup",
+        "people_and_masters": "lookup",
         "masters_of": "lookup",
         "members_of": "lookup",
         "RecordsError": "store",

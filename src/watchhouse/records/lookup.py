@@ -15,7 +15,14 @@ from watchhouse.access import Viewer
 from watchhouse.records.convert import marking_from_columns
 from watchhouse.records.store import within_transaction
 from watchhouse.records.tables import master_person_members, record_people
-from watchhouse.records.views import PERSON_FIELDS, SourceRecordView, _masters_of, _records_by_id, person_row_batches
+from watchhouse.records.views import (
+    PERSON_FIELDS,
+    SourceRecordView,
+    _masters_of,
+    _records_by_id,
+    person_row_batches,
+    view_of_columns,
+)
 
 
 def get_records(bind: Engine | Connection, viewer: Viewer, kind: str, ids: Iterable[int], *,
@@ -32,27 +39,54 @@ def masters_of(bind: Engine | Connection, person_ids: Iterable[int]) -> dict[int
         return _masters_of(connection, person_ids)
 
 
+def _person_columns(with_raw: bool) -> list:
+    return [c for c in record_people.c if with_raw or c.name != "raw"]
+
+
+def people_and_masters(bind: Engine | Connection, viewer: Viewer, ids: Iterable[int], *,
+                       with_raw: bool = True) -> tuple[dict[int, SourceRecordView], dict[int, int]]:
+    """``get_records`` of person records and ``masters_of`` the visible ones, in one read."""
+    ids = sorted(set(ids))
+    views: dict[int, SourceRecordView] = {}
+    masters: dict[int, int] = {}
+    with within_transaction(bind) as connection:
+        for start in range(0, len(ids), 500):
+            rows = connection.execute(
+                sa.select(*_person_columns(with_raw), master_person_members.c.master_id.label("_master_id"))
+                .join(master_person_members, master_person_members.c.person_id == record_people.c.id, isouter=True)
+                .where(record_people.c.id.in_(ids[start : start + 500])))
+            for row in rows:
+                data = dict(row._mapping)
+                master_id = data.pop("_master_id")
+                view = view_of_columns(viewer, "person", data)
+                if view is not None:
+                    views[view.id] = view
+                    if master_id is not None:
+                        masters[view.id] = master_id
+    return views, masters
+
+
 def members_of(bind: Engine | Connection, viewer: Viewer, master_ids: Iterable[int], *,
                with_raw: bool = True, known: dict[int, SourceRecordView] | None = None) -> dict[int, list[SourceRecordView]]:
     """The visible source person records of each master person (``with_raw`` as ``get_records``).
     ``known``: views this viewer already holds (from ``get_records`` with the same ``with_raw``
-    in the same transaction), reused instead of read again."""
+    in the same transaction), reused instead of built again."""
     ids = sorted(set(master_ids))
-    with within_transaction(bind) as connection:
-        pairs = []
-        for start in range(0, len(ids), 500):
-            pairs += connection.execute(
-                sa.select(master_person_members.c.master_id, master_person_members.c.person_id)
-                .where(master_person_members.c.master_id.in_(ids[start : start + 500]))
-            ).all()
-        known = known or {}
-        views = {pid: known[pid] for pid in (p.person_id for p in pairs) if pid in known}
-        views.update(_records_by_id(connection, viewer, "person",
-                                    [p.person_id for p in pairs if p.person_id not in known], with_raw=with_raw))
+    known = known or {}
     out: dict[int, list[SourceRecordView]] = {}
-    for master_id, person_id in pairs:
-        if person_id in views:
-            out.setdefault(master_id, []).append(views[person_id])
+    with within_transaction(bind) as connection:
+        for start in range(0, len(ids), 500):
+            rows = connection.execute(
+                sa.select(master_person_members.c.master_id.label("_master_id"), *_person_columns(with_raw))
+                .join(record_people, record_people.c.id == master_person_members.c.person_id)
+                .where(master_person_members.c.master_id.in_(ids[start : start + 500]))
+                .order_by(master_person_members.c.master_id, record_people.c.id))
+            for row in rows:
+                data = dict(row._mapping)
+                master_id = data.pop("_master_id")
+                view = known.get(data["id"]) or view_of_columns(viewer, "person", data)
+                if view is not None:
+                    out.setdefault(master_id, []).append(view)
     return out
 
 

@@ -180,7 +180,11 @@ def _normalise_row(row: dict[str, Any]) -> dict[str, Any]:
 
 def source_record_view(viewer: Viewer, kind: str, row: Any) -> SourceRecordView | None:
     """A stored row as the viewer may see it, or None when the whole record is above them."""
-    data = dict(row._mapping)
+    return view_of_columns(viewer, kind, dict(row._mapping))
+
+
+def view_of_columns(viewer: Viewer, kind: str, data: dict[str, Any]) -> SourceRecordView | None:
+    """``source_record_view`` of a row already read into a dict of its columns (which it uses up)."""
     marking, marking_text = _stored_marking(data["marking"], data.get("caveats"))
     if not can_see(viewer, marking):
         return None

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
 from watchhouse.access import Viewer
-from watchhouse.records.lookup import get_records, iter_people_for_index, masters_of, members_of, people_for_index
+from watchhouse.records.lookup import iter_people_for_index, members_of, people_and_masters, people_for_index
 from watchhouse.records.store import within_transaction
 from watchhouse.store import insert_rows
 from watchhouse.domain.markings import parse_marking
@@ -374,8 +374,7 @@ def search_people_for(bind: Engine | Connection, viewer: Viewer, query: PersonQu
     today = date.today()
     with within_transaction(bind) as connection:
         candidate_ids = _candidates(connection, viewer, query, CANDIDATES_PER_RESULT * max(limit, 20))
-        visible = get_records(connection, viewer, "person", candidate_ids, with_raw=False)
-        masters = masters_of(connection, list(visible))
+        visible, masters = people_and_masters(connection, viewer, candidate_ids, with_raw=False)
         best: dict[int, tuple[float, list[str]]] = {}
         for person_id, view in visible.items():
             master_id = masters.get(person_id)
