@@ -43,6 +43,24 @@ def _person_columns(with_raw: bool) -> list:
     return [c for c in record_people.c if with_raw or c.name != "raw"]
 
 
+# Built once, with the ids as one expanding parameter: built per call, SQLAlchemy coerces every
+# id of the IN list into an expression of its own, which costs more than the database's work.
+_IDS = sa.bindparam("ids", expanding=True)
+_PEOPLE_AND_MASTERS = {
+    with_raw: sa.select(*_person_columns(with_raw), master_person_members.c.master_id.label("_master_id"))
+    .join(master_person_members, master_person_members.c.person_id == record_people.c.id, isouter=True)
+    .where(record_people.c.id.in_(_IDS))
+    for with_raw in (True, False)
+}
+_MEMBERS = {
+    with_raw: sa.select(master_person_members.c.master_id.label("_master_id"), *_person_columns(with_raw))
+    .join(record_people, record_people.c.id == master_person_members.c.person_id)
+    .where(master_person_members.c.master_id.in_(_IDS))
+    .order_by(master_person_members.c.master_id, record_people.c.id)
+    for with_raw in (True, False)
+}
+
+
 def people_and_masters(bind: Engine | Connection, viewer: Viewer, ids: Iterable[int], *,
                        with_raw: bool = True) -> tuple[dict[int, SourceRecordView], dict[int, int]]:
     """``get_records`` of person records and ``masters_of`` the visible ones, in one read."""
@@ -51,11 +69,7 @@ def people_and_masters(bind: Engine | Connection, viewer: Viewer, ids: Iterable[
     masters: dict[int, int] = {}
     with within_transaction(bind) as connection:
         for start in range(0, len(ids), 500):
-            rows = connection.execute(
-                sa.select(*_person_columns(with_raw), master_person_members.c.master_id.label("_master_id"))
-                .join(master_person_members, master_person_members.c.person_id == record_people.c.id, isouter=True)
-                .where(record_people.c.id.in_(ids[start : start + 500])))
-            for row in rows:
+            for row in connection.execute(_PEOPLE_AND_MASTERS[with_raw], {"ids": ids[start : start + 500]}):
                 data = dict(row._mapping)
                 master_id = data.pop("_master_id")
                 view = view_of_columns(viewer, "person", data)
@@ -76,12 +90,7 @@ def members_of(bind: Engine | Connection, viewer: Viewer, master_ids: Iterable[i
     out: dict[int, list[SourceRecordView]] = {}
     with within_transaction(bind) as connection:
         for start in range(0, len(ids), 500):
-            rows = connection.execute(
-                sa.select(master_person_members.c.master_id.label("_master_id"), *_person_columns(with_raw))
-                .join(record_people, record_people.c.id == master_person_members.c.person_id)
-                .where(master_person_members.c.master_id.in_(ids[start : start + 500]))
-                .order_by(master_person_members.c.master_id, record_people.c.id))
-            for row in rows:
+            for row in connection.execute(_MEMBERS[with_raw], {"ids": ids[start : start + 500]}):
                 data = dict(row._mapping)
                 master_id = data.pop("_master_id")
                 view = known.get(data["id"]) or view_of_columns(viewer, "person", data)
