@@ -33,8 +33,10 @@ from watchhouse.search.tables import search_caveat_sets, search_key_counts, sear
 # same evidence, so the best results are almost always among the first few per result (a person
 # has two or three records), and reading and re-scoring them stays a few milliseconds.
 CANDIDATES_PER_RESULT = 2
-# Index rows a query reads to find its candidates (see _candidates).
-FINDING = 2000
+# Index rows a query reads to find its candidates (see _scored_candidates). With SHORTLIST, set
+# by bench/people_scale.py's search quality at 1,000,000 records: 2000 and 300 found the searched
+# person no more often than 1000 and 100, and took half as long again.
+FINDING = 1000
 
 
 @lru_cache(maxsize=1024)
@@ -221,7 +223,7 @@ def _candidates(connection: Connection, viewer: Viewer, query: PersonQuery, limi
     return _scored_candidates(connection, keys, clearance, admitted, limit)
 
 
-SHORTLIST = 150  # candidates found by the rare keys whose common keys are then looked up as well
+SHORTLIST = 100  # candidates found by the rare keys whose common keys are then looked up as well
 
 
 def _scored_candidates(connection: Connection, keys: dict[str, float], clearance: int, admitted: list[str],
