@@ -157,3 +157,25 @@ def test_reindexing_reads_field_markings_from_the_records(engine, world):
         clearance = connection.execute(sa.select(search_keys.c.clearance).where(
             search_keys.c.person_id == world["P1"], search_keys.c.key == "t:7700900001")).scalar()
     assert clearance == 2  # the phone is SECRET on an OFFICIAL record
+
+
+@pytest.mark.parametrize("text", ["keith carke", "keith clarkke", "keith calrke", "keith clarje", "carke keith"])
+def test_a_surname_one_typing_slip_away_still_finds_the_person(engine, text):
+    # A letter dropped, added, changed or two swapped: no shared token and no shared sound,
+    # yet the given name with the surname within one slip is as rare a key as the name itself.
+    upsert_records(engine, [person("cad", "K1", given_name="Keith", family_name="Clarke"),
+                            person("cad", "K2", given_name="Keith", family_name="Craig"),
+                            person("cad", "K3", given_name="Kevin", family_name="Clarke")])
+    rebuild_index(engine)
+    hits = search_people_for(engine, OFFICER, parse_query(text))
+    assert hits and hits[0].names == ["Keith Clarke"]
+
+
+def test_one_slip_forms():
+    from watchhouse.search.keys import one_slip_forms
+
+    assert one_slip_forms("smith") & one_slip_forms("smtih")  # swapped
+    assert one_slip_forms("smith") & one_slip_forms("smyth")  # changed
+    assert one_slip_forms("harrison") & one_slip_forms("harrson")  # dropped
+    assert not one_slip_forms("smith") & one_slip_forms("jones")
+    assert one_slip_forms("lee") == frozenset()  # too short to tell apart

@@ -33,6 +33,9 @@ KEY_WEIGHTS = {
     # million where "smith" and "david" are tens of thousands each, so a name search stays fast.
     "n": 7.0,  # family name token | formal given name
     "np": 3.0,  # their sounds
+    # Family name token within one typing slip | the given name's sound: "Keith Carke" finds
+    # Keith Clarke, whose surname neither shares a token nor sounds alike.
+    "nd": 5.0,
 }
 
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})$")
@@ -113,6 +116,21 @@ def _given_keys(given_name: str) -> frozenset[str]:
 
 
 @lru_cache(maxsize=200_000)
+def one_slip_forms(token: str) -> frozenset[str]:
+    """The token and each form of it with one letter left out. Two spellings one typing slip
+    apart (a letter dropped, added or changed, or two letters swapped) share at least one of
+    these; short tokens give none, as one letter out of three leaves too many names alike."""
+    if len(token) < 4:
+        return frozenset()
+    return frozenset({token} | {token[:i] + token[i + 1 :] for i in range(len(token))})
+
+
+def _slip_keys(family: str, given: str) -> set[str]:
+    sound = metaphone(given)
+    return {f"nd:{form}|{sound}" for form in one_slip_forms(family)}
+
+
+@lru_cache(maxsize=200_000)
 def _name_pair_keys(given_name: str, family_name: str) -> frozenset[str]:
     given = name_tokens(given_name)[:1]
     if not given:
@@ -121,6 +139,7 @@ def _name_pair_keys(given_name: str, family_name: str) -> frozenset[str]:
     for family in name_tokens(family_name):
         keys.update(f"n:{family}|{formal}" for formal in formal_names(given[0]))
         keys.add(f"np:{metaphone(family)}|{metaphone(given[0])}")
+        keys |= _slip_keys(family, given[0])
     return frozenset(keys)
 
 
@@ -262,18 +281,21 @@ def query_keys(query: PersonQuery) -> dict[str, float]:
         for formal in formal_names(token):
             add(f"g:{formal}", KEY_WEIGHTS["g"])
         add(f"gp:{metaphone(token)}", KEY_WEIGHTS["gp"])
+    def add_pair(family: str, given: str) -> None:
+        for formal in formal_names(given):
+            add(f"n:{family}|{formal}", KEY_WEIGHTS["n"])
+        add(f"np:{metaphone(family)}|{metaphone(given)}", KEY_WEIGHTS["np"])
+        for key in _slip_keys(family, given):
+            add(key, KEY_WEIGHTS["nd"])
+
     # Either free-text name may be the family name and another the given name.
     for family in query.names:
         for given in query.names:
             if given != family:
-                for formal in formal_names(given):
-                    add(f"n:{family}|{formal}", KEY_WEIGHTS["n"])
-                add(f"np:{metaphone(family)}|{metaphone(given)}", KEY_WEIGHTS["np"])
+                add_pair(family, given)
     for family in name_tokens(query.family_name):
         for given in (name_tokens(query.given_name) or query.names)[:1]:
-            for formal in formal_names(given):
-                add(f"n:{family}|{formal}", KEY_WEIGHTS["n"])
-            add(f"np:{metaphone(family)}|{metaphone(given)}", KEY_WEIGHTS["np"])
+            add_pair(family, given)
     for token in name_tokens(query.family_name):
         add(f"f:{token}", KEY_WEIGHTS["f"])
         add(f"fp:{metaphone(token)}", KEY_WEIGHTS["fp"])
