@@ -6,13 +6,15 @@ the largest true person). With --with-splink, plain Splink 5 runs on the same fi
 
     .venv/bin/python bench/resolve_scale.py [--records 1000000] [--with-splink]
 
-Measured 2026-11-26 02:49 UTC, load average 4.5-5.4 on the 2 cores (other sessions running),
-991,046 records of 416,667 people: wall 185 s, CPU 129 s, peak memory 3.76 GB; clusters
-P=0.9924 R=0.8496 F1=0.9155, largest cluster 16 (largest true person 16). Phases (the command's
-own log): read and standardise 26 s, train 77 s (u sampling 25 s, two EM rounds 41 s), score
-1,045,166 candidate pairs 59 s, cluster 17 s, write 6 s. The previous session measured 1,152 s
-wall and 5.1 GB (scoring 573 s, per-row preparation dominating the rest). Plain Splink (--with-splink)
-was not rerun at 1M today: the issue's reference figure is under 5 minutes and 10 GB.
+Measured 2026-11-26 06:20 UTC, quiet machine (load average 1.9 before each run), 991,046 records
+of 416,667 people, both engines in the same run:
+  watchhouse resolve  wall 51 s, CPU 65 s, peak memory 4.47 GB; clusters P=0.9924 R=0.8496
+                      F1=0.9155, largest cluster 16 (largest true person 16)
+  plain Splink 5      wall 213 s, CPU 396 s, peak memory 10.68 GB; clusters P=0.4328 R=0.8573
+                      F1=0.5752, largest cluster 31
+Phases (the command's own log): read and standardise 12.5 s, train 15 s (u sampling 7 s, two EM
+rounds 5 s), score 1,045,166 candidate pairs 14.5 s, cluster 6 s, write 7 s. An earlier run the
+same day under load average 4.5-5.4 took 185 s wall and 3.76 GB.
 """
 
 from __future__ import annotations
