@@ -22,6 +22,7 @@ from watchhouse.search.keys import (
     clean,
     identifier_key,
     metaphone,
+    one_slip_forms,
     person_key_fields,
     phone_key,
     postcode_parts,
@@ -313,9 +314,9 @@ def _name_score(wanted: str, given: str, family: str) -> tuple[float, str | None
             elif label == "given name" and set(formal_names(token)) & set(formal_names(wanted)):
                 score = weight * 0.9
             else:
-                similarity = jellyfish.jaro_winkler_similarity(token, wanted)
-                score = weight * 0.7 if similarity >= 0.9 else weight * 0.4 if \
-                    metaphone(token) == metaphone(wanted) else 0.0
+                close = jellyfish.jaro_winkler_similarity(token, wanted) >= 0.9 or bool(
+                    one_slip_forms(token) & one_slip_forms(wanted))
+                score = weight * 0.7 if close else weight * 0.4 if metaphone(token) == metaphone(wanted) else 0.0
             if score > best:
                 best, what = score, label
     return best, what
