@@ -27,8 +27,12 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def api_user(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
-    """The caller of a /v1 endpoint; 401 for a missing, forged, expired or revoked token."""
+async def api_user(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
+    """The caller of a /v1 endpoint; 401 for a missing, forged, expired or revoked token.
+
+    Run on the event loop, not a worker thread: the check is one read by primary key (well under
+    a millisecond), and as a thread it queued for one of the few request threads
+    (WATCHHOUSE_REQUEST_THREADS) behind running requests, then queued again for the endpoint."""
     if not token:
         raise HTTPException(401, "Not authenticated: send a bearer token from POST /v1/auth/token.",
                             headers={"WWW-Authenticate": "Bearer"})
