@@ -56,3 +56,10 @@ def test_postcode_parts():
     assert postcode_parts("LS11AB") == ("ls11ab", "ls11")
     assert postcode_parts("SW1A 2AA") == ("sw1a2aa", "sw1a2")
     assert postcode_parts("12345") is None
+
+
+def test_a_long_text_cannot_make_thousands_of_keys():
+    from watchhouse.search.keys import parse_query, query_keys
+
+    text = " ".join(f"{a}{b}{c}x" for a, b, c in zip("abcdefghij" * 4, "klmnopqrst" * 4, "uvwxyzabcd" * 4))[:199]
+    assert len(query_keys(parse_query(text))) < 1000

@@ -38,6 +38,8 @@ KEY_WEIGHTS = {
     "nd": 5.0,
 }
 
+PAIRED_NAMES = 4
+
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})$")
 
 
@@ -288,9 +290,12 @@ def query_keys(query: PersonQuery) -> dict[str, float]:
         for key in _slip_keys(family, given):
             add(key, KEY_WEIGHTS["nd"])
 
-    # Either free-text name may be the family name and another the given name.
-    for family in query.names:
-        for given in query.names:
+    # Either free-text name may be the family name and another the given name. A person is named
+    # in a few words: pairs are made of the first PAIRED_NAMES only, so forty words of text cannot
+    # become ten thousand keys.
+    paired = query.names[:PAIRED_NAMES]
+    for family in paired:
+        for given in paired:
             if given != family:
                 add_pair(family, given)
     for family in name_tokens(query.family_name):

@@ -238,7 +238,8 @@ def _scored_candidates(connection: Connection, keys: dict[str, float], clearance
     candidate's score without its thirty thousand postings being read. On an index small enough
     that every key fits, every key finds, as a plain OR would. Only postings the user may see take
     part: a key made from a withheld value neither finds nor ranks anyone."""
-    params: dict[str, Any] = {"clearance": clearance, "shortlist": SHORTLIST, "limit": limit, "finding": FINDING}
+    params: dict[str, Any] = {"clearance": clearance, "shortlist": max(SHORTLIST, limit), "limit": limit,
+                              "finding": FINDING}
     rows = []
     for i, (key, weight) in enumerate(sorted(keys.items())):
         rows.append(f"(:k{i}, :c{i}, :w{i})")

@@ -8,7 +8,9 @@ an exclusive ``flock`` on ``<database>-writers``; waiters sleep in the kernel an
 soon as the lock is let go, at the transaction's commit or rollback. Reads never wait for it.
 
 SQLite's own lock stays the authority (and its busy timeout the fallback for any writer that
-does not come through here); this only decides who asks for it next.
+does not come through here); this only decides who asks for it next. A writer waits for its
+turn no longer than SQLite's busy timeout: behind a long write (``watchhouse link`` rebuilding
+the index) it then goes on to SQLite's own lock, and fails there as it always did.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
+import time
 
 from sqlalchemy import Engine, event
 
@@ -23,6 +26,8 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER", "
 _FD, _HELD = "watchhouse_writers_fd", "watchhouse_writers_held"  # keys of a pooled connection's info
 _holders: dict[int, int] = {}  # thread id -> writer locks it holds (a pool may release from elsewhere)
 _holders_lock = threading.Lock()
+TURN_TIMEOUT = 10.0  # seconds, as the store's PRAGMA busy_timeout
+_POLL = 0.0005  # a waiter looks again every half millisecond: no growing back-off, so no starving
 
 
 def _lock_path(database: str) -> str:
@@ -54,14 +59,18 @@ def queue_writers(engine: Engine, database: str) -> None:
             # This thread already writes through another connection: waiting on itself would
             # never end, so this one is left to SQLite's busy handler as before.
             return
-        fcntl.flock(info[_FD], fcntl.LOCK_EX)
+        if not _take_turn(info[_FD]):
+            return  # waited long enough: SQLite's busy handler decides from here
         with _holders_lock:
             info[_HELD] = me
             _holders[me] = _holders.get(me, 0) + 1
 
     def _done(connection) -> None:
         # Let go as the commit (or rollback) is issued: the next writer may find SQLite's lock
-        # still held for the few microseconds that takes, and retries after a millisecond.
+        # still held for the few microseconds that takes, and retries after a millisecond. An
+        # invalidated connection has no DBAPI connection to ask; its close lets go instead.
+        if connection.invalidated or connection.closed:
+            return
         _release(connection.connection.info)
 
     event.listen(engine, "commit", _done)
@@ -70,6 +79,23 @@ def queue_writers(engine: Engine, database: str) -> None:
     @event.listens_for(engine, "checkin")
     def _checkin(dbapi_connection, record) -> None:
         _release(record.info)
+
+
+def _take_turn(fd: int) -> bool:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        pass
+    deadline = time.monotonic() + TURN_TIMEOUT
+    while time.monotonic() < deadline:
+        time.sleep(_POLL)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            continue
+    return False
 
 
 def _release(info: dict) -> None:

@@ -11,6 +11,9 @@ import time
 from collections import defaultdict, deque
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
+from anyio.lowlevel import RunVar
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
 
@@ -27,17 +30,32 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
+_TOKEN_CHECK_THREADS = 4
+_token_check_limiter: RunVar[anyio.CapacityLimiter] = RunVar("watchhouse_token_checks")
+
+
+def _token_checks() -> anyio.CapacityLimiter:
+    # One per event loop, as anyio keeps its own default limiter.
+    try:
+        return _token_check_limiter.get()
+    except LookupError:
+        limiter = anyio.CapacityLimiter(_TOKEN_CHECK_THREADS)
+        _token_check_limiter.set(limiter)
+        return limiter
+
+
 async def api_user(request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
     """The caller of a /v1 endpoint; 401 for a missing, forged, expired or revoked token.
 
-    Run on the event loop, not a worker thread: the check is one read by primary key (well under
-    a millisecond), and as a thread it queued for one of the few request threads
-    (WATCHHOUSE_REQUEST_THREADS) behind running requests, then queued again for the endpoint."""
+    The check (one read by primary key) runs on threads of its own: on the request threads
+    (WATCHHOUSE_REQUEST_THREADS) it queued behind running requests and then queued again for the
+    endpoint, and on the event loop a slow database would stall every request of the process."""
     if not token:
         raise HTTPException(401, "Not authenticated: send a bearer token from POST /v1/auth/token.",
                             headers={"WWW-Authenticate": "Bearer"})
     try:
-        return user_from_token(request.app.state.engine, token)
+        return await anyio.to_thread.run_sync(user_from_token, request.app.state.engine, token,
+                                              limiter=_token_checks())
     except AuthError as error:
         raise HTTPException(401, f"Not authenticated: {error}.",
                             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 import orjson
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from watchhouse import people
 from watchhouse.access.permissions import Permission, allowed
@@ -51,7 +51,10 @@ def _plain(value: Any) -> Any:
 def _json(body: dict) -> Response:
     # Returned as a response, the body is not walked again by FastAPI's encoder (which costs more
     # than the search on a page of results); orjson writes dataclasses and dates itself.
-    return Response(orjson.dumps(body, default=_sorted_set), media_type="application/json")
+    try:
+        return Response(orjson.dumps(body, default=_sorted_set), media_type="application/json")
+    except TypeError:  # e.g. an integer in a source's own values too large for orjson
+        return JSONResponse(_plain(body))
 
 
 def _sorted_set(value: Any) -> list:
