@@ -179,3 +179,19 @@ def test_one_slip_forms():
     assert one_slip_forms("harrison") & one_slip_forms("harrson")  # dropped
     assert not one_slip_forms("smith") & one_slip_forms("jones")
     assert one_slip_forms("lee") == frozenset()  # too short to tell apart
+
+
+def test_an_index_of_an_older_format_is_rebuilt_before_use(engine, world):
+    import sqlalchemy as sa
+
+    from watchhouse.search import ensure_index_current, index_is_current
+    from watchhouse.search.tables import search_keys, search_meta
+
+    assert index_is_current(engine) and not ensure_index_current(engine)
+    with engine.begin() as connection:  # as an upgraded database holds it
+        connection.execute(search_meta.delete())
+        connection.execute(search_keys.update().values(clearance=1, caveats=""))
+    assert not index_is_current(engine)
+    assert ensure_index_current(engine)
+    assert index_is_current(engine)
+    assert search_people_for(engine, OFFICER, parse_query(phone="07700 900001")) == []  # SECRET again

@@ -2,7 +2,15 @@
 ranked, collapsed to master persons, and only ever over what the searcher may see."""
 
 from watchhouse.search.keys import PersonQuery, QueryError, parse_query
-from watchhouse.search.service import PersonHit, index_people, rebuild_index, reindex_people, search_people_for
+from watchhouse.search.service import (
+    PersonHit,
+    ensure_index_current,
+    index_is_current,
+    index_people,
+    rebuild_index,
+    reindex_people,
+    search_people_for,
+)
 
-__all__ = ["PersonHit", "PersonQuery", "QueryError", "index_people", "parse_query", "rebuild_index",
-           "reindex_people", "search_people_for"]
+__all__ = ["PersonHit", "PersonQuery", "QueryError", "ensure_index_current", "index_is_current", "index_people",
+           "parse_query", "rebuild_index", "reindex_people", "search_people_for"]

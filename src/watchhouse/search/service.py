@@ -28,7 +28,7 @@ from watchhouse.search.keys import (
     postcode_parts,
     query_keys,
 )
-from watchhouse.search.tables import search_caveat_sets, search_key_counts, search_keys, search_people
+from watchhouse.search.tables import search_caveat_sets, search_key_counts, search_keys, search_meta, search_people
 
 # Records re-scored on their visible values, per result asked for: the index already ranks on the
 # same evidence, so the best results are almost always among the first few per result (a person
@@ -144,6 +144,26 @@ def index_people(connection: Connection, people: Iterable[dict]) -> int:
     return len(people)
 
 
+# Raised whenever what a posting means changes, so an index built before is rebuilt, not misread.
+# 2: postings carry the marking of the fields they came from; surnames within one typing slip.
+INDEX_FORMAT = "2"
+
+
+def index_is_current(bind: Engine | Connection) -> bool:
+    with within_transaction(bind) as connection:
+        built = connection.execute(sa.select(search_meta.c.value).where(search_meta.c.name == "format")).scalar()
+    return built == INDEX_FORMAT
+
+
+def ensure_index_current(engine: Engine, *, progress=None) -> bool:
+    """Rebuild the index if it was built in an older format (an upgraded database); True if it
+    was rebuilt. Until then a posting could carry a weaker marking than the value it came from."""
+    if index_is_current(engine):
+        return False
+    rebuild_index(engine, progress=progress)
+    return True
+
+
 def reindex_people(connection: Connection, record_ids: Iterable[int]) -> int:
     """Re-index these person records as the records capability now holds them (after a change
     of values or of master person)."""
@@ -183,6 +203,8 @@ def rebuild_index(engine: Engine, *, progress=None) -> int:
         connection.exec_driver_sql("DROP TABLE search_keys_staging")
         connection.exec_driver_sql("CREATE INDEX ix_search_keys_person_id ON search_keys (person_id)")
         _bulk_insert(connection, search_key_counts, ("key", "records"), sorted(counts.items()))
+        connection.execute(search_meta.delete().where(search_meta.c.name == "format"))
+        connection.execute(search_meta.insert().values(name="format", value=INDEX_FORMAT))
     if engine.dialect.name == "postgresql":
         # Index-only scans of the postings need the visibility map a VACUUM writes; left to
         # autovacuum, searches would visit the table for every posting until it ran.

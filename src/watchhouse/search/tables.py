@@ -49,3 +49,11 @@ search_caveat_sets = Table(
     metadata,
     Column("caveats", String(500), primary_key=True),
 )
+
+# What the index was built as ("format"): an index of an older format is rebuilt before use.
+search_meta = Table(
+    "search_meta",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("value", String(200), nullable=False),
+)

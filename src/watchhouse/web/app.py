@@ -53,6 +53,10 @@ def create_app(database_url: str | None = None, *, migrate: bool = True) -> Fast
     engine = get_engine(database_url)
     if migrate:
         upgrade(engine)
+        # An upgraded database may hold a search index of an older format: rebuilt before serving.
+        from watchhouse.search import ensure_index_current
+
+        ensure_index_current(engine)
     app = FastAPI(
         lifespan=_lifespan,
         title="Watchhouse",

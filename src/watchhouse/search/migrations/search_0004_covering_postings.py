@@ -6,8 +6,9 @@ PostgreSQL: the primary key INCLUDEs clearance and caveats, for index-only scans
 
 Postings now also carry the marking of the field they came from (a key from a SECRET date of
 birth is SECRET), so the index can rank before any record is read. Postings written before this
-revision carry the record's marking only; the next ``watchhouse link`` (which re-indexes every
-record) brings them up to date, and until then results are still re-scored on visible values.
+revision carry the record's marking only, so ``search_meta`` records which format the index was
+built in: the web application rebuilds an index of an older format before it serves
+(``watchhouse.search.ensure_index_current``), as does every ``watchhouse link``.
 
 The caveat sets postings carry are kept in ``search_caveat_sets`` (a handful of rows), since a
 field's caveats need not be its record's.
@@ -47,11 +48,14 @@ def upgrade() -> None:
         op.execute("ALTER TABLE search_keys DROP CONSTRAINT pk_search_keys,"
                    " ADD CONSTRAINT pk_search_keys PRIMARY KEY (key, person_id) INCLUDE (clearance, caveats)")
     op.create_table("search_caveat_sets", sa.Column("caveats", sa.String(500), primary_key=True))
+    op.create_table("search_meta", sa.Column("name", sa.String(50), primary_key=True),
+                    sa.Column("value", sa.String(200), nullable=False))
     op.execute("INSERT INTO search_caveat_sets (caveats)"
                " SELECT caveats FROM search_keys UNION SELECT caveats FROM search_people")
 
 
 def downgrade() -> None:
+    op.drop_table("search_meta")
     op.drop_table("search_caveat_sets")
     if op.get_bind().dialect.name == "sqlite":
         _rebuild_sqlite(without_rowid=False)
