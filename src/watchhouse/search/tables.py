@@ -30,7 +30,7 @@ search_people = Table(
     Column("master_id", Integer, index=True),
     Column("date_of_birth", Date, index=True),  # for age-range filters
     Column("clearance", Integer, nullable=False),
-    Column("caveats", String(500), nullable=False, default="", index=True),
+    Column("caveats", String(500), nullable=False, default=""),
 )
 
 # How many records hold each key, across every marking: only for choosing which keys find the

@@ -11,7 +11,8 @@ built in: the web application rebuilds an index of an older format before it ser
 (``watchhouse.search.ensure_index_current``), as does every ``watchhouse link``.
 
 The caveat sets postings carry are kept in ``search_caveat_sets`` (a handful of rows), since a
-field's caveats need not be its record's.
+field's caveats need not be its record's; the index on ``search_people.caveats`` that used to
+find them (search_0003) is dropped.
 
 Revision ID: search_0004
 Revises: search_0003
@@ -48,6 +49,7 @@ def upgrade() -> None:
         op.execute("ALTER TABLE search_keys DROP CONSTRAINT pk_search_keys,"
                    " ADD CONSTRAINT pk_search_keys PRIMARY KEY (key, person_id) INCLUDE (clearance, caveats)")
     op.create_table("search_caveat_sets", sa.Column("caveats", sa.String(500), primary_key=True))
+    op.drop_index("ix_search_people_caveats", "search_people")
     op.create_table("search_meta", sa.Column("name", sa.String(50), primary_key=True),
                     sa.Column("value", sa.String(200), nullable=False))
     op.execute("INSERT INTO search_caveat_sets (caveats)"
@@ -55,6 +57,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.create_index("ix_search_people_caveats", "search_people", ["caveats"])
     op.drop_table("search_meta")
     op.drop_table("search_caveat_sets")
     if op.get_bind().dialect.name == "sqlite":
