@@ -66,17 +66,19 @@ def _bulk_insert(connection: Connection, table, columns: tuple[str, ...], rows: 
 
 
 def _index(connection: Connection, people: list[dict], *, fresh: bool, keys_table=search_keys) -> Counter:
-    """Write the index rows of ``people``; returns how many records each key gained (or lost)."""
+    """Write the index rows of ``people``; returns how many records each (key, clearance, caveats)
+    gained (or lost)."""
     change: Counter = Counter()
     if not fresh:
         ids = [p["id"] for p in people]
         for start in range(0, len(ids), 1000):
             chunk = ids[start : start + 1000]
-            for key, records in connection.execute(
-                sa.select(search_keys.c.key, sa.func.count()).where(search_keys.c.person_id.in_(chunk))
-                .group_by(search_keys.c.key)
+            for key, clearance, caveats, records in connection.execute(
+                sa.select(search_keys.c.key, search_keys.c.clearance, search_keys.c.caveats, sa.func.count())
+                .where(search_keys.c.person_id.in_(chunk))
+                .group_by(search_keys.c.key, search_keys.c.clearance, search_keys.c.caveats)
             ):
-                change[key] -= records
+                change[(key, clearance, caveats)] -= records
             connection.execute(search_keys.delete().where(search_keys.c.person_id.in_(chunk)))
             connection.execute(search_people.delete().where(search_people.c.person_id.in_(chunk)))
     key_rows, people_rows = [], []
@@ -93,7 +95,7 @@ def _index(connection: Connection, people: list[dict], *, fresh: bool, keys_tabl
         for key, fields in person_key_fields(person).items():
             key_marking = _marking_columns(marking, *(field_markings[f] for f in fields if f in field_markings))
             key_rows.append((key[:120], person["id"], *key_marking))
-            change[key[:120]] += 1
+            change[(key[:120], *key_marking)] += 1
     key_rows.sort()  # in primary-key order: B-tree inserts land next to each other
     _note_caveat_sets(connection, {row[3] for row in key_rows} | {row[4] for row in people_rows})
     _bulk_insert(connection, search_people, ("person_id", "master_id", "date_of_birth", "clearance", "caveats"),
@@ -117,22 +119,24 @@ def _note_caveat_sets(connection: Connection, sets: set[str]) -> None:
 
 
 def _add_counts(connection: Connection, change: Counter) -> None:
-    rows = [{"key": key, "records": n} for key, n in sorted(change.items()) if n]
+    rows = [{"key": key, "clearance": clearance, "caveats": caveats, "records": n}
+            for (key, clearance, caveats), n in sorted(change.items()) if n]
     if not rows:
         return
+    columns = search_key_counts.c
     statement = _upsert(connection, search_key_counts)
     statement = statement.on_conflict_do_update(
-        index_elements=[search_key_counts.c.key],
-        set_={"records": search_key_counts.c.records + statement.excluded.records},
+        index_elements=[columns.key, columns.clearance, columns.caveats],
+        set_={"records": columns.records + statement.excluded.records},
     )
     # In key order, so concurrent indexers (two arrivals at once) lock rows in the same order
     # and wait for each other rather than deadlock.
     for start in range(0, len(rows), 5000):
         connection.execute(statement, rows[start : start + 5000])
-    emptied = [row["key"] for row in rows if row["records"] < 0]
+    emptied = sorted({row["key"] for row in rows if row["records"] < 0})
     for start in range(0, len(emptied), 1000):
         connection.execute(search_key_counts.delete().where(
-            search_key_counts.c.key.in_(emptied[start : start + 1000]), search_key_counts.c.records <= 0))
+            columns.key.in_(emptied[start : start + 1000]), columns.records <= 0))
 
 
 def index_people(connection: Connection, people: Iterable[dict]) -> int:
@@ -202,7 +206,8 @@ def rebuild_index(engine: Engine, *, progress=None) -> int:
         )
         connection.exec_driver_sql("DROP TABLE search_keys_staging")
         connection.exec_driver_sql("CREATE INDEX ix_search_keys_person_id ON search_keys (person_id)")
-        _bulk_insert(connection, search_key_counts, ("key", "records"), sorted(counts.items()))
+        _bulk_insert(connection, search_key_counts, ("key", "clearance", "caveats", "records"),
+                     [(*group, n) for group, n in sorted(counts.items())])
         connection.execute(search_meta.delete().where(search_meta.c.name == "format"))
         connection.execute(search_meta.insert().values(name="format", value=INDEX_FORMAT))
     if engine.dialect.name == "postgresql":
@@ -254,7 +259,9 @@ def _scored_candidates(connection: Connection, keys: dict[str, float], clearance
     """The ``limit`` best candidates by the keys they share with the query, scored in the database.
 
     One statement, whatever the query. The rarest keys find the candidates, up to FINDING
-    postings between them (always at least the rarest one; a key nobody holds finds nobody); the
+    postings between them (always at least the rarest one; a key held by nobody the user may see
+    finds nobody), counting only postings the user may see, so that which keys find says nothing
+    of hidden records; the
     best ``SHORTLIST`` of those people by their rare keys (each person's best weight per kind of
     key, summed) then get a primary-key seek per common key, so a common surname adds to a
     candidate's score without its thirty thousand postings being read. On an index small enough
@@ -277,7 +284,9 @@ def _scored_candidates(connection: Connection, keys: dict[str, float], clearance
         q AS (
             SELECT a.key AS key, a.kind AS kind, a.weight AS weight,
                    CASE WHEN row_number() OVER w = 1 OR sum(c.records) OVER w <= :finding THEN 1 ELSE 0 END AS finds
-            FROM asked a JOIN search_key_counts c ON c.key = a.key
+            FROM asked a JOIN (
+                SELECT k.key AS key, sum(k.records) AS records FROM search_key_counts k
+                WHERE k.key IN (SELECT key FROM asked) AND {visible} GROUP BY k.key) c ON c.key = a.key
             WINDOW w AS (ORDER BY c.records, a.key)),
         rare AS (
             SELECT k.person_id AS person_id, q.kind AS kind, max(q.weight) AS weight

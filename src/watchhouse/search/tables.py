@@ -33,12 +33,15 @@ search_people = Table(
     Column("caveats", String(500), nullable=False, default=""),
 )
 
-# How many records hold each key, across every marking: only for choosing which keys find the
-# candidates (the rare ones), never shown, so it says nothing about what a user may see.
+# How many postings of each key carry each marking: a search counts only those its user may see
+# to choose which keys find the candidates (the rare ones), so which keys find, and so which
+# people turn up, says nothing about records hidden from that user (search_0005).
 search_key_counts = Table(
     "search_key_counts",
     metadata,
     Column("key", String(120), primary_key=True),
+    Column("clearance", Integer, primary_key=True),
+    Column("caveats", String(500), primary_key=True),
     Column("records", Integer, nullable=False),
 )
 
