@@ -233,7 +233,6 @@ def search_quality(url: str, records: list, sample_rows: list[int], n: int = 300
     John Smiths born the same day), so first place is a lower bound on what a searcher sees."""
     engine = get_engine(url)
     viewer = Viewer(user_id=USER, role="investigator", purpose=PURPOSE)
-    system_view = Viewer.system("benchmark: which person each sampled record belongs to")
     rng = random.Random(13)
     first = five = shown = asked = 0
     for i in rng.sample(sample_rows, min(n, len(sample_rows))):

@@ -182,8 +182,6 @@ def test_one_slip_forms():
 
 
 def test_an_index_of_an_older_format_is_rebuilt_before_use(engine, world):
-    import sqlalchemy as sa
-
     from watchhouse.search import ensure_index_current, index_is_current
     from watchhouse.search.tables import search_keys, search_meta
 
