@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
 from watchhouse.domain import AnyRecord, EntityKind, Link, RecordRef, WarningMarker
+from watchhouse.store.statistics import refresh_if_grown
 from watchhouse.records.convert import marking_columns, record_to_row
 from watchhouse.records.tables import (
     SOURCE_TABLES,
@@ -296,8 +297,10 @@ def upsert_records(
         for kind in EntityKind:
             if by_kind.get(kind):
                 new_ids = _upsert_kind(connection, kind, by_kind[kind], now, result)
+                refresh_if_grown(connection, SOURCE_TABLES[kind.value], len(new_ids))
                 if kind is EntityKind.PERSON and new_ids:
                     _give_singleton_masters(connection, new_ids, now)
+                    refresh_if_grown(connection, master_person_members, len(new_ids))
         links = list(links)
         if links:
             result.links_added = _add_links(connection, links, result.ids, now)

@@ -1,0 +1,42 @@
+"""Planner statistics are refreshed after a load that grows a table a lot (PostgreSQL only)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from watchhouse.domain import PersonRecord
+from watchhouse.records import upsert_records
+from watchhouse.records.tables import record_people
+from watchhouse.store.statistics import refresh_if_grown
+
+
+def _counted(engine) -> float | None:
+    with engine.connect() as connection:
+        return connection.execute(
+            sa.text("SELECT reltuples FROM pg_class WHERE oid = CAST('record_people' AS regclass)")).scalar()
+
+
+def _people(start: int, n: int) -> list[PersonRecord]:
+    return [PersonRecord("cad", f"P{i}", given_name="Ann", family_name=f"Smith{i}") for i in range(start, start + n)]
+
+
+def test_a_big_load_leaves_statistics_that_count_its_rows(engine):
+    upsert_records(engine, _people(0, 1500))
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as connection:
+            assert refresh_if_grown(connection, record_people, 10**6) is False  # SQLite plans without them
+        return
+    assert _counted(engine) == 1500
+
+
+def test_small_loads_do_not_analyse_and_growth_is_relative(engine):
+    if engine.dialect.name != "postgresql":
+        return
+    upsert_records(engine, _people(0, 6000))
+    assert _counted(engine) == 6000
+    upsert_records(engine, _people(6000, 300))  # below the minimum: statistics left as they were
+    assert _counted(engine) == 6000
+    with engine.begin() as connection:
+        assert refresh_if_grown(connection, record_people, 1100) is False  # under a fifth of 6,000
+        assert refresh_if_grown(connection, record_people, 1300) is True
+    assert _counted(engine) == 6300
