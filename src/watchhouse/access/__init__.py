@@ -67,9 +67,14 @@ class _SystemViewer(Viewer):
         return True
 
 
+_UNMARKED = Marking(Classification.OFFICIAL)
+
+
 def _as_marking(marking: Marking | Classification | str | None, caveats: Iterable[str] = ()) -> Marking:
+    if isinstance(marking, Marking) and not caveats:  # the usual case, on every record read
+        return marking
     # A missing marking is treated as OFFICIAL only when the store wrote none; records always carry one.
-    base = parse_marking(marking, default=Marking(Classification.OFFICIAL))
+    base = parse_marking(marking, default=_UNMARKED)
     extra = frozenset(caveats or ())
     return base.with_caveats(*extra) if extra else base
 

@@ -80,6 +80,15 @@ def _entry_hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+# Built once: every search and page view appends an entry, and building these statements anew
+# each time cost more than the database's work on them.
+_TAKE_HEAD = (audit_head.update().where(audit_head.c.id == 1).values(seq=audit_head.c.seq + 1)
+              .returning(audit_head.c.seq, audit_head.c.entry_hash))
+_APPEND = audit_log.insert()
+_INDEX = audit_record_index.insert()
+_SET_HEAD = audit_head.update().where(audit_head.c.id == 1).values(entry_hash=sa.bindparam("head_hash"))
+
+
 def record(
     connection: Connection,
     *,
@@ -97,10 +106,7 @@ def record(
     ids = [str(i) for i in record_ids]
     # Taking the head row first locks it (row lock on PostgreSQL, the write lock on SQLite), so
     # concurrent appenders queue here instead of forking the chain from the same previous hash.
-    seq, prev_hash = connection.execute(
-        audit_head.update().where(audit_head.c.id == 1).values(seq=audit_head.c.seq + 1)
-        .returning(audit_head.c.seq, audit_head.c.entry_hash)
-    ).one()
+    seq, prev_hash = connection.execute(_TAKE_HEAD).one()
     at = datetime.now(UTC).isoformat(timespec="microseconds")
     fields = {
         "seq": seq,
@@ -115,10 +121,10 @@ def record(
         "prev_hash": prev_hash,
     }
     entry_hash = _entry_hash(**fields)
-    connection.execute(audit_log.insert().values(**fields, entry_hash=entry_hash))
+    connection.execute(_APPEND, {**fields, "entry_hash": entry_hash})
     if ids:
-        connection.execute(audit_record_index.insert(), [{"seq": seq, "record_id": i} for i in dict.fromkeys(ids)])
-    connection.execute(audit_head.update().where(audit_head.c.id == 1).values(entry_hash=entry_hash))
+        connection.execute(_INDEX, [{"seq": seq, "record_id": i} for i in dict.fromkeys(ids)])
+    connection.execute(_SET_HEAD, {"head_hash": entry_hash})
     return AuditEntry(
         seq=seq,
         at=at,

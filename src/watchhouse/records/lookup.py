@@ -69,8 +69,10 @@ def people_and_masters(bind: Engine | Connection, viewer: Viewer, ids: Iterable[
     masters: dict[int, int] = {}
     with within_transaction(bind) as connection:
         for start in range(0, len(ids), 500):
-            for row in connection.execute(_PEOPLE_AND_MASTERS[with_raw], {"ids": ids[start : start + 500]}):
-                data = dict(row._mapping)
+            result = connection.execute(_PEOPLE_AND_MASTERS[with_raw], {"ids": ids[start : start + 500]})
+            columns = list(result.keys())
+            for row in result:
+                data = dict(zip(columns, row))  # cheaper than row._mapping, read once per row
                 master_id = data.pop("_master_id")
                 view = view_of_columns(viewer, "person", data)
                 if view is not None:
@@ -90,8 +92,10 @@ def members_of(bind: Engine | Connection, viewer: Viewer, master_ids: Iterable[i
     out: dict[int, list[SourceRecordView]] = {}
     with within_transaction(bind) as connection:
         for start in range(0, len(ids), 500):
-            for row in connection.execute(_MEMBERS[with_raw], {"ids": ids[start : start + 500]}):
-                data = dict(row._mapping)
+            result = connection.execute(_MEMBERS[with_raw], {"ids": ids[start : start + 500]})
+            columns = list(result.keys())
+            for row in result:
+                data = dict(zip(columns, row))
                 master_id = data.pop("_master_id")
                 view = known.get(data["id"]) or view_of_columns(viewer, "person", data)
                 if view is not None:

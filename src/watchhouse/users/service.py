@@ -211,13 +211,15 @@ def set_password(connection: Connection, username: str, password: str, *, actor:
                  detail={"change": "set password"})
 
 
+_USER_BY_ID = sa.select(users).where(users.c.id == sa.bindparam("user_id"))  # read on every API request
+
+
 def get_user(engine_or_connection: Engine | Connection, user_id: int) -> User | None:
-    query = sa.select(users).where(users.c.id == user_id)
     if isinstance(engine_or_connection, Engine):
         with engine_or_connection.connect() as connection:
-            row = connection.execute(query).one_or_none()
+            row = connection.execute(_USER_BY_ID, {"user_id": user_id}).one_or_none()
     else:
-        row = engine_or_connection.execute(query).one_or_none()
+        row = engine_or_connection.execute(_USER_BY_ID, {"user_id": user_id}).one_or_none()
     return _user(row) if row is not None else None
 
 
