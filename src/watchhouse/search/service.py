@@ -269,18 +269,29 @@ def _scored_candidates(connection: Connection, keys: dict[str, float], clearance
     part: a key made from a withheld value neither finds nor ranks anyone."""
     params: dict[str, Any] = {"clearance": clearance, "shortlist": max(SHORTLIST, limit), "limit": limit,
                               "finding": FINDING}
-    rows = []
-    for i, (key, weight) in enumerate(sorted(keys.items())):
-        rows.append(f"(:k{i}, :c{i}, :w{i})")
-        params.update({f"k{i}": key, f"c{i}": key.split(":", 1)[0], f"w{i}": float(weight)})
-    for i, caveats in enumerate(admitted):
-        params[f"a{i}"] = caveats
-    visible = f"k.clearance <= :clearance AND k.caveats IN ({', '.join(f':a{i}' for i in range(len(admitted)))})"
+    asked = sorted(keys.items())
+    if connection.dialect.name == "postgresql":
+        # Arrays, so the statement's text is the same for every query: the driver prepares it
+        # once per connection and PostgreSQL stops planning it afresh for each search.
+        params.update(keys=[key for key, _ in asked], kinds=[key.split(":", 1)[0] for key, _ in asked],
+                      weights=[float(weight) for _, weight in asked], admitted=list(admitted))
+        asked_rows = ("SELECT * FROM unnest(CAST(:keys AS text[]), CAST(:kinds AS text[]),"
+                      " CAST(:weights AS float8[])) AS a(key, kind, weight)")
+        visible = "k.clearance <= :clearance AND k.caveats = ANY(CAST(:admitted AS text[]))"
+    else:
+        rows = []
+        for i, (key, weight) in enumerate(asked):
+            rows.append(f"(:k{i}, :c{i}, :w{i})")
+            params.update({f"k{i}": key, f"c{i}": key.split(":", 1)[0], f"w{i}": float(weight)})
+        for i, caveats in enumerate(admitted):
+            params[f"a{i}"] = caveats
+        asked_rows = f"VALUES {', '.join(rows)}"
+        visible = f"k.clearance <= :clearance AND k.caveats IN ({', '.join(f':a{i}' for i in range(len(admitted)))})"
     # Each (shortlisted person, common key) pair is a correlated scalar subquery: one primary-key
     # seek. As a join (or an EXISTS, which PostgreSQL turns into one) the planners read every
     # posting of the common keys first, for a Bloom filter (SQLite) or a hash table (PostgreSQL).
     sql = f"""
-        WITH asked(key, kind, weight) AS (VALUES {', '.join(rows)}),
+        WITH asked(key, kind, weight) AS ({asked_rows}),
         q AS (
             SELECT a.key AS key, a.kind AS kind, a.weight AS weight,
                    CASE WHEN row_number() OVER w = 1 OR sum(c.records) OVER w <= :finding THEN 1 ELSE 0 END AS finds
