@@ -87,6 +87,17 @@ _TAKE_HEAD = (audit_head.update().where(audit_head.c.id == 1).values(seq=audit_h
 _APPEND = audit_log.insert()
 _INDEX = audit_record_index.insert()
 _SET_HEAD = audit_head.update().where(audit_head.c.id == 1).values(entry_hash=sa.bindparam("head_hash"))
+# On PostgreSQL the entry, its record index and the new head go in one statement: one round trip
+# to the server instead of three, for an append that every search and page view makes.
+_APPEND_POSTGRESQL = sa.text("""
+    WITH appended AS (
+        INSERT INTO audit_log (seq, at, actor, action, record_ids, purpose, client, recipients, detail, prev_hash,
+                               entry_hash)
+        VALUES (:seq, :at, :actor, :action, :record_ids, :purpose, :client, :recipients, :detail, :prev_hash,
+                :entry_hash)),
+    indexed AS (
+        INSERT INTO audit_record_index (seq, record_id) SELECT :seq, unnest(CAST(:index_ids AS text[])))
+    UPDATE audit_head SET entry_hash = :entry_hash WHERE id = 1""")
 
 
 def record(
@@ -121,10 +132,13 @@ def record(
         "prev_hash": prev_hash,
     }
     entry_hash = _entry_hash(**fields)
-    connection.execute(_APPEND, {**fields, "entry_hash": entry_hash})
-    if ids:
-        connection.execute(_INDEX, [{"seq": seq, "record_id": i} for i in dict.fromkeys(ids)])
-    connection.execute(_SET_HEAD, {"head_hash": entry_hash})
+    if connection.dialect.name == "postgresql":
+        connection.execute(_APPEND_POSTGRESQL, {**fields, "entry_hash": entry_hash, "index_ids": list(dict.fromkeys(ids))})
+    else:
+        connection.execute(_APPEND, {**fields, "entry_hash": entry_hash})
+        if ids:
+            connection.execute(_INDEX, [{"seq": seq, "record_id": i} for i in dict.fromkeys(ids)])
+        connection.execute(_SET_HEAD, {"head_hash": entry_hash})
     return AuditEntry(
         seq=seq,
         at=at,
