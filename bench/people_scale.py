@@ -23,17 +23,18 @@ ours — against our index search answering them in-process.
 
     .venv/bin/python bench/people_scale.py [--records 1000000] [--seconds 20] [--no-postgres]
 
-Measured 2026-11-26 06:45 UTC, 2 uvicorn workers, WATCHHOUSE_REQUEST_THREADS=2 (the default),
-load average 2.5-3.7 (the bench's own client and server), two runs each, ``--seconds 20``:
-  SQLite      search p95 80.8 / 113.2 ms (164-174 req/s, 10.5-10.9 ms server CPU per request);
-              person page p95 58.1 / 51.9 ms
-  PostgreSQL  search p95 154.8 / 113.2 ms (80-124 req/s, 8.3-9.4 ms server CPU plus the
-              database's own); person page p95 90.1 / 74.5 ms
-  In-process search median 5.9 ms (SQLite) and 10.3 ms (PostgreSQL) against a LIKE scan's
-  487 ms and 199 ms; search quality: the record's person first 58.7%, in the first five 79.0%,
-  among the 20 shown 90.0% (281 queries). The same machine's speed varied by a quarter between
-  runs (a fixed CPU loop took 1.29-1.52 s), so single runs of the search p95 ranged 81-124 ms
-  on SQLite.
+Measured 2026-12-07 16:45-16:55 UTC, 2 uvicorn workers, WATCHHOUSE_REQUEST_THREADS=2 (the default),
+two runs each, ``--seconds 20``, nothing else running (load average 2-3.8 is the bench's own):
+  SQLite      search p95 130.2 / 160.4 ms (158 / 82 req/s, 11.5 / 15.5 ms server CPU per request);
+              person page p95 76.3 / 49.4 ms
+  PostgreSQL  search p95 165.8 / 159.7 ms (109 / 77 req/s, 8.3 / 9.3 ms server CPU plus about as
+              much again in the database's own process); person page p95 134.3 / 106.1 ms
+  In-process search median 6.6 / 8.3 ms (SQLite) and 11.9 ms (PostgreSQL) against a LIKE scan's
+  512 / 689 ms and 231 / 236 ms; search quality unchanged: first 58.7%, first five 79.4%, among the
+  20 shown 90.0% (281 queries). The LIKE scan, the same work each time, took a third longer in the
+  second run than the first: the machine's speed, not the code, moved these figures.
+Before this session's changes, on 2026-11-26, the same bench gave search p95 81-124 ms
+on SQLite and 113-170 ms on PostgreSQL.
 """
 
 from __future__ import annotations
