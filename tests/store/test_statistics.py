@@ -40,3 +40,17 @@ def test_small_loads_do_not_analyse_and_growth_is_relative(engine):
         assert refresh_if_grown(connection, record_people, 1100) is False  # under a fifth of 6,000
         assert refresh_if_grown(connection, record_people, 1300) is True
     assert _counted(engine) == 6300
+
+
+def test_a_load_does_not_wait_for_another_loads_analyse(engine):
+    """Two loads into one table: the second's ANALYZE would wait for the first to commit. It
+    goes without instead, and its own lock timeout is left as it was."""
+    if engine.dialect.name != "postgresql":
+        return
+    upsert_records(engine, _people(0, 10))
+    with engine.connect() as first, engine.connect() as second:
+        with first.begin():
+            assert refresh_if_grown(first, record_people, 5000) is True  # holds the table's ANALYZE lock
+            with second.begin():
+                assert refresh_if_grown(second, record_people, 5000) is False
+                assert second.execute(sa.text("SELECT current_setting('lock_timeout')")).scalar() == "0"

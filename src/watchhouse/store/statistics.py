@@ -26,5 +26,16 @@ def refresh_if_grown(connection: Connection, table: sa.Table, added: int) -> boo
     ).scalar()
     if counted is not None and counted > 0 and added < GROWTH * counted:
         return False
-    connection.exec_driver_sql(f'ANALYZE "{table.name}"')  # a table of our own metadata, not user input
+    # ANALYZE locks the table against other ANALYZEs until this load commits. Taken without
+    # waiting, so two loads into one table never wait on each other here (which, with their
+    # uncommitted rows under one unique key, could deadlock): the second simply goes without.
+    previous = connection.execute(sa.text("SELECT current_setting('lock_timeout')")).scalar()
+    try:
+        with connection.begin_nested():
+            connection.exec_driver_sql("SET LOCAL lock_timeout = '50ms'")
+            connection.exec_driver_sql(f'ANALYZE "{table.name}"')  # a table of our metadata, not user input
+    except sa.exc.OperationalError:
+        return False
+    finally:
+        connection.execute(sa.text("SELECT set_config('lock_timeout', :value, true)"), {"value": previous})
     return True
