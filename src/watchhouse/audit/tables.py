@@ -10,6 +10,10 @@ from sqlalchemy import BigInteger, Column, Integer, String, Table, Text
 
 from watchhouse.store import metadata
 
+# On SQLite the audit tables live in a file of their own beside the database (see
+# watchhouse.store.engine.OWN_FILES); on PostgreSQL in the connection's schema like the rest.
+AUDIT_SCHEMA = "audit"
+
 audit_log = Table(
     "audit_log",
     metadata,
@@ -24,6 +28,7 @@ audit_log = Table(
     Column("detail", Text, nullable=False),  # JSON object: search terms, changed fields, outcome
     Column("prev_hash", String(64), nullable=False),
     Column("entry_hash", String(64), nullable=False),
+    schema=AUDIT_SCHEMA,
 )
 
 audit_head = Table(
@@ -32,6 +37,7 @@ audit_head = Table(
     Column("id", Integer, primary_key=True),  # always 1
     Column("seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
     Column("entry_hash", String(64), nullable=False),
+    schema=AUDIT_SCHEMA,
 )
 
 # Which records each entry concerns, so "who has viewed this person" needs no JSON scan.
@@ -40,4 +46,5 @@ audit_record_index = Table(
     metadata,
     Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
     Column("record_id", String(100), primary_key=True),
+    schema=AUDIT_SCHEMA,
 )

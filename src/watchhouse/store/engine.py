@@ -43,11 +43,38 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+# Schemas that SQLite keeps in a file of their own beside the main one; on PostgreSQL their tables
+# are ordinary tables of the connection's schema. The audit log takes an append on every search
+# and page view. In the main file each append would make every other connection's next read
+# start cold, as SQLite drops a connection's page cache and memory map whenever another has
+# committed to the file since, and a search at a million records reads hundreds of pages.
+OWN_FILES = ("audit",)
+
+
+def own_file_path(database: str, schema: str) -> str:
+    """Where SQLite keeps ``schema`` for the database file ``database``: ``x.db`` -> ``x-audit.db``."""
+    path = Path(database)
+    return str(path.with_name(f"{path.stem}-{schema}{path.suffix}"))
+
+
+def _attach_own_files(database: str):
+    def attach(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        for schema in OWN_FILES:
+            cursor.execute(f"ATTACH DATABASE ? AS {schema}", (own_file_path(database, schema),))
+            cursor.execute(f"PRAGMA {schema}.journal_mode=WAL")
+            cursor.execute(f"PRAGMA {schema}.synchronous=NORMAL")
+        cursor.close()
+
+    return attach
+
+
 def get_engine(url: str | None = None) -> Engine:
     """One engine per URL for the life of the process (engines own connection pools)."""
     url = _normalise(url or database_url())
     engine = _engines.get(url)
     if engine is None:
+        own_files = False
         if url.startswith("sqlite:///"):
             path = url.removeprefix("sqlite:///")
             if path and path != ":memory:":
@@ -56,8 +83,12 @@ def get_engine(url: str | None = None) -> Engine:
             event.listen(engine, "connect", _sqlite_pragmas)
             if path and path != ":memory:" and not path.startswith("file:"):
                 queue_writers(engine, path)
+                event.listen(engine, "connect", _attach_own_files(path))
+                own_files = True
         else:
             engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        if not own_files:  # PostgreSQL, or a SQLite database with no file of its own to sit beside
+            engine = engine.execution_options(schema_translate_map={schema: None for schema in OWN_FILES})
         _engines[url] = engine
     return engine
 
