@@ -23,18 +23,21 @@ ours — against our index search answering them in-process.
 
     .venv/bin/python bench/people_scale.py [--records 1000000] [--seconds 20] [--no-postgres]
 
-Measured 2026-12-07 16:45-16:55 UTC, 2 uvicorn workers, WATCHHOUSE_REQUEST_THREADS=2 (the default),
-two runs each, ``--seconds 20``, nothing else running (load average 2-3.8 is the bench's own):
-  SQLite      search p95 130.2 / 160.4 ms (158 / 82 req/s, 11.5 / 15.5 ms server CPU per request);
-              person page p95 76.3 / 49.4 ms
-  PostgreSQL  search p95 165.8 / 159.7 ms (109 / 77 req/s, 8.3 / 9.3 ms server CPU plus about as
-              much again in the database's own process); person page p95 134.3 / 106.1 ms
-  In-process search median 6.6 / 8.3 ms (SQLite) and 11.9 ms (PostgreSQL) against a LIKE scan's
-  512 / 689 ms and 231 / 236 ms; search quality unchanged: first 58.7%, first five 79.4%, among the
-  20 shown 90.0% (281 queries). The LIKE scan, the same work each time, took a third longer in the
-  second run than the first: the machine's speed, not the code, moved these figures.
-Before this session's changes, on 2026-11-26, the same bench gave search p95 81-124 ms
-on SQLite and 113-170 ms on PostgreSQL.
+Measured 2026-12-07 16:25-16:45 UTC, 2 uvicorn workers, WATCHHOUSE_REQUEST_THREADS=2 (the default),
+``--seconds 20``, nothing else running (the load average of 2-3 is the bench's own), after the audit
+log moved to a file of its own on SQLite (three runs) and with the PostgreSQL changes (one run):
+  SQLite      search p95 63.3 / 91.2 / 91.6 ms (269 / 228 / 140 req/s, 6.6 / 7.9 / 9.1 ms server CPU
+              per request); person page p95 44.4 / 45.6 / 68.1 ms
+  PostgreSQL  search p95 188.6 ms (99 req/s, 9.6 ms server CPU plus 4-6 ms in the database's own
+              process); person page p95 105.4 ms
+  In-process search median 6.3 / 4.8 / 5.7 ms (SQLite) and 10.3 ms (PostgreSQL) against a LIKE
+  scan's 449 / 438 / 448 ms and 239 ms; search quality unchanged: first 58.7%, first five 79.4%,
+  among the 20 shown 90.0% (281 queries).
+Earlier the same day, with the audit log still in the main file, SQLite gave search p95 130.2 and
+160.4 ms (11.5 and 15.5 ms server CPU per request): every append made every other connection's next
+read start with an empty page cache and memory map. On 2026-11-26, before this session's changes,
+search p95 was 81-124 ms on SQLite and 113-170 ms on PostgreSQL; the machine's speed varies by a
+quarter or more between runs, so single figures move.
 """
 
 from __future__ import annotations
