@@ -25,11 +25,12 @@ ours — against our index search answering them in-process.
 
 Measured 2026-12-07 16:25-16:45 UTC, 2 uvicorn workers, WATCHHOUSE_REQUEST_THREADS=2 (the default),
 ``--seconds 20``, nothing else running (the load average of 2-3 is the bench's own), after the audit
-log moved to a file of its own on SQLite (three runs) and with the PostgreSQL changes (one run):
+log moved to a file of its own on SQLite (three runs) and with the PostgreSQL changes (two runs):
   SQLite      search p95 63.3 / 91.2 / 91.6 ms (269 / 228 / 140 req/s, 6.6 / 7.9 / 9.1 ms server CPU
               per request); person page p95 44.4 / 45.6 / 68.1 ms
-  PostgreSQL  search p95 188.6 ms (99 req/s, 9.6 ms server CPU plus 4-6 ms in the database's own
-              process); person page p95 105.4 ms
+  PostgreSQL  search p95 188.6 / 178.1 ms (99 / 94 req/s, 9.6 / 10.3 ms server CPU; PostgreSQL's own
+              processes took about 8 ms more per search under this load, read from /proc, against
+              4-6 ms for searches one at a time); person page p95 105.4 / 95.9 ms
   In-process search median 6.3 / 4.8 / 5.7 ms (SQLite) and 10.3 ms (PostgreSQL) against a LIKE
   scan's 449 / 438 / 448 ms and 239 ms; search quality unchanged: first 58.7%, first five 79.4%,
   among the 20 shown 90.0% (281 queries).
