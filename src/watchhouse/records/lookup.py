@@ -61,6 +61,16 @@ _MEMBERS = {
 }
 
 
+def _with_master(connection: Connection, statement, ids: list[int]) -> Iterator[tuple[int | None, dict[str, Any]]]:
+    """(master id, the person's columns) for each row of ``statement`` over ``ids``, 500 at a time."""
+    for start in range(0, len(ids), 500):
+        result = connection.execute(statement, {"ids": ids[start : start + 500]})
+        columns = list(result.keys())
+        for row in result:
+            data = dict(zip(columns, row))  # cheaper than row._mapping, read once per row
+            yield data.pop("_master_id"), data
+
+
 def people_and_masters(bind: Engine | Connection, viewer: Viewer, ids: Iterable[int], *,
                        with_raw: bool = True) -> tuple[dict[int, SourceRecordView], dict[int, int]]:
     """``get_records`` of person records and ``masters_of`` the visible ones, in one read."""
@@ -68,17 +78,12 @@ def people_and_masters(bind: Engine | Connection, viewer: Viewer, ids: Iterable[
     views: dict[int, SourceRecordView] = {}
     masters: dict[int, int] = {}
     with within_transaction(bind) as connection:
-        for start in range(0, len(ids), 500):
-            result = connection.execute(_PEOPLE_AND_MASTERS[with_raw], {"ids": ids[start : start + 500]})
-            columns = list(result.keys())
-            for row in result:
-                data = dict(zip(columns, row))  # cheaper than row._mapping, read once per row
-                master_id = data.pop("_master_id")
-                view = view_of_columns(viewer, "person", data)
-                if view is not None:
-                    views[view.id] = view
-                    if master_id is not None:
-                        masters[view.id] = master_id
+        for master_id, data in _with_master(connection, _PEOPLE_AND_MASTERS[with_raw], ids):
+            view = view_of_columns(viewer, "person", data)
+            if view is not None:
+                views[view.id] = view
+                if master_id is not None:
+                    masters[view.id] = master_id
     return views, masters
 
 
@@ -91,15 +96,10 @@ def members_of(bind: Engine | Connection, viewer: Viewer, master_ids: Iterable[i
     known = known or {}
     out: dict[int, list[SourceRecordView]] = {}
     with within_transaction(bind) as connection:
-        for start in range(0, len(ids), 500):
-            result = connection.execute(_MEMBERS[with_raw], {"ids": ids[start : start + 500]})
-            columns = list(result.keys())
-            for row in result:
-                data = dict(zip(columns, row))
-                master_id = data.pop("_master_id")
-                view = known.get(data["id"]) or view_of_columns(viewer, "person", data)
-                if view is not None:
-                    out.setdefault(master_id, []).append(view)
+        for master_id, data in _with_master(connection, _MEMBERS[with_raw], ids):
+            view = known.get(data["id"]) or view_of_columns(viewer, "person", data)
+            if view is not None:
+                out.setdefault(master_id, []).append(view)
     return out
 
 

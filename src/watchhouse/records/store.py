@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
 from watchhouse.domain import AnyRecord, EntityKind, Link, RecordRef, WarningMarker
-from watchhouse.store.statistics import refresh_if_grown
 from watchhouse.records.convert import marking_columns, record_to_row
+from watchhouse.store import refresh_if_grown
 from watchhouse.records.tables import (
     SOURCE_TABLES,
     master_people,

@@ -20,6 +20,13 @@ def insert_rows(connection, table, columns, rows) -> None:
     bulk_insert(connection, table, columns, rows)
 
 
+def refresh_if_grown(connection, table, added: int) -> bool:
+    """Refresh PostgreSQL's planner statistics for ``table`` after a load that grew it a lot."""
+    from watchhouse.store.statistics import refresh_if_grown as refresh
+
+    return refresh(connection, table, added)
+
+
 def upgrade(engine) -> None:
     """Bring the database up to date (Alembic is imported only when a migration runs)."""
     from watchhouse.store.migrate import upgrade as run_migrations
@@ -27,4 +34,5 @@ def upgrade(engine) -> None:
     run_migrations(engine)
 
 
-__all__ = ["dialect_name", "get_engine", "insert_rows", "metadata", "reset_engines", "transaction", "upgrade"]
+__all__ = ["dialect_name", "get_engine", "insert_rows", "metadata", "refresh_if_grown", "reset_engines", "transaction",
+           "upgrade"]
