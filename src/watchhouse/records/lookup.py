@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy import Connection, Engine
 
 from watchhouse.access import Viewer
@@ -43,30 +44,57 @@ def _person_columns(with_raw: bool) -> list:
     return [c for c in record_people.c if with_raw or c.name != "raw"]
 
 
-# Built once, with the ids as one expanding parameter: built per call, SQLAlchemy coerces every
-# id of the IN list into an expression of its own, which costs more than the database's work.
-_IDS = sa.bindparam("ids", expanding=True)
+def _one_of(column, name: str, array: bool):
+    """``column IN (:name...)``; on PostgreSQL ``column = ANY(:name)``, one array parameter, so the
+    statement's text is the same for any number of ids and the driver prepares it once per
+    connection: planned afresh, these reads spent more of the server's time planning than reading."""
+    if array:
+        return column == sa.any_(sa.bindparam(name, type_=postgresql.ARRAY(sa.Integer)))
+    return column.in_(sa.bindparam(name, expanding=True))
+
+
+def _none_of(column, name: str, array: bool):
+    if array:
+        return column != sa.all_(sa.bindparam(name, type_=postgresql.ARRAY(sa.Integer)))
+    return column.not_in(sa.bindparam(name, expanding=True))
+
+
+# Built once: built per call, SQLAlchemy coerces every id of an IN list into an expression of its
+# own, which costs more than the database's work. Keyed by (array parameters?, with_raw).
 _PEOPLE_AND_MASTERS = {
-    with_raw: sa.select(*_person_columns(with_raw), master_person_members.c.master_id.label("_master_id"))
+    (array, with_raw): sa.select(*_person_columns(with_raw), master_person_members.c.master_id.label("_master_id"))
     .join(master_person_members, master_person_members.c.person_id == record_people.c.id, isouter=True)
-    .where(record_people.c.id.in_(_IDS))
-    for with_raw in (True, False)
+    .where(_one_of(record_people.c.id, "ids", array))
+    for array in (True, False) for with_raw in (True, False)
 }
+# Members' columns are read only for records the caller does not hold already (``known``): the
+# others come back as their ids alone, the columns empty.
 _MEMBERS = {
-    with_raw: sa.select(master_person_members.c.master_id.label("_master_id"), *_person_columns(with_raw))
-    .join(record_people, record_people.c.id == master_person_members.c.person_id)
-    .where(master_person_members.c.master_id.in_(_IDS))
-    .order_by(master_person_members.c.master_id, record_people.c.id)
-    for with_raw in (True, False)
+    (array, with_raw): sa.select(master_person_members.c.master_id.label("_master_id"),
+                                 master_person_members.c.person_id.label("_person_id"), *_person_columns(with_raw))
+    .select_from(master_person_members.join(
+        record_people,
+        sa.and_(record_people.c.id == master_person_members.c.person_id,
+                _none_of(master_person_members.c.person_id, "known", array)),
+        isouter=True))
+    .where(_one_of(master_person_members.c.master_id, "ids", array))
+    .order_by(master_person_members.c.master_id, master_person_members.c.person_id)
+    for array in (True, False) for with_raw in (True, False)
 }
 
 
-def _with_master(connection: Connection, statement, ids: list[int]) -> Iterator[tuple[int | None, dict[str, Any]]]:
+def _statement(connection: Connection, statements: dict, with_raw: bool):
+    return statements[(connection.dialect.name == "postgresql", with_raw)]
+
+
+def _with_master(connection: Connection, statement, ids: list[int],
+                 **parameters: Any) -> Iterator[tuple[int | None, dict[str, Any]]]:
     """(master id, the person's columns) for each row of ``statement`` over ``ids``, 500 at a time."""
     for start in range(0, len(ids), 500):
-        result = connection.execute(statement, {"ids": ids[start : start + 500]})
+        result = connection.execute(statement, {"ids": ids[start : start + 500], **parameters})
         columns = list(result.keys())
-        for row in result:
+        # fetchall: iterating the result fetches row by row, a driver call per row on PostgreSQL.
+        for row in result.fetchall():
             data = dict(zip(columns, row))  # cheaper than row._mapping, read once per row
             yield data.pop("_master_id"), data
 
@@ -78,7 +106,7 @@ def people_and_masters(bind: Engine | Connection, viewer: Viewer, ids: Iterable[
     views: dict[int, SourceRecordView] = {}
     masters: dict[int, int] = {}
     with within_transaction(bind) as connection:
-        for master_id, data in _with_master(connection, _PEOPLE_AND_MASTERS[with_raw], ids):
+        for master_id, data in _with_master(connection, _statement(connection, _PEOPLE_AND_MASTERS, with_raw), ids):
             view = view_of_columns(viewer, "person", data)
             if view is not None:
                 views[view.id] = view
@@ -96,8 +124,10 @@ def members_of(bind: Engine | Connection, viewer: Viewer, master_ids: Iterable[i
     known = known or {}
     out: dict[int, list[SourceRecordView]] = {}
     with within_transaction(bind) as connection:
-        for master_id, data in _with_master(connection, _MEMBERS[with_raw], ids):
-            view = known.get(data["id"]) or view_of_columns(viewer, "person", data)
+        for master_id, data in _with_master(connection, _statement(connection, _MEMBERS, with_raw), ids,
+                                                known=list(known)):
+            person_id = data.pop("_person_id")
+            view = known.get(person_id) if data["id"] is None else view_of_columns(viewer, "person", data)
             if view is not None:
                 out.setdefault(master_id, []).append(view)
     return out
