@@ -26,6 +26,8 @@ from watchhouse.records import (
     linked_people,
     linked_records,
     master_id_for,
+    members_of,
+    people_and_masters,
     person_cases,
     person_events,
     person_objects,
@@ -242,3 +244,21 @@ def test_assign_to_an_existing_master_for_incremental_linking(engine):
         assign_to_master(engine, [424242], master_id=john)
     with pytest.raises(RecordsError, match="master person 99999 does not exist"):
         assign_to_master(engine, [ids["V9"]], master_id=99999)
+
+
+def test_members_read_in_batches_agree_with_views_the_caller_already_holds(engine):
+    """A search holds some members' views already; reading the rest must give the same people."""
+    result, people = load_world(engine)
+    ids = {p.source_record_id: result.ids[p.ref] for p in people}
+    john = assign_to_master(engine, [ids["P1"], ids["V9"]], "cluster-john")
+    kevin = master_id_for(engine, ANALYST, "crime", "S1")
+    for viewer in (ANALYST, OFFICER):
+        fresh = members_of(engine, viewer, [john, kevin])
+        held, masters = people_and_masters(engine, viewer, [ids["P1"]])
+        assert masters == {ids["P1"]: john}
+        reused = members_of(engine, viewer, [john, kevin], known=held)
+        assert reused == fresh
+        assert reused[john][0] is held[ids["P1"]]  # taken as held, not read again
+        assert [v.source_record_id for v in reused[john]] == ["P1", "V9"]
+        assert "phone" in reused[john][0].withheld if viewer is OFFICER else "phone" in reused[john][0].values
+    assert members_of(engine, ANALYST, [], known={}) == {}
