@@ -23,6 +23,15 @@ ours — against our index search answering them in-process.
 
     .venv/bin/python bench/people_scale.py [--records 1000000] [--seconds 20] [--no-postgres]
 
+Measured 2026-12-07 18:30-18:45 UTC on a machine about 2.2x slower than the earlier runs below (the
+same LIKE scan took 1,096-1,164 ms on SQLite against 438-449 ms, and 531-539 ms on PostgreSQL
+against 239-261 ms), before and after this session's changes to the person reads, one run each:
+  SQLite      search p95 234.2 -> 153.2 ms (52 -> 92 req/s, 22.0 -> 19.2 ms server CPU per request);
+              person page p95 111.9 -> 115.4 ms
+  PostgreSQL  search p95 334.5 -> 246.6 ms (53 -> 70 req/s, 17.8 -> 14.1 ms server CPU per request);
+              person page p95 178.2 -> 195.8 ms
+  In-process search median 12.9 -> 12.5 ms (SQLite) and 28.3 -> 23.4 ms (PostgreSQL): 85-93x and
+  19-23x faster than the LIKE scan; search quality unchanged (first 58.7%, five 79.4%, shown 90.0%).
 Measured 2026-12-07 16:25-16:45 UTC, 2 uvicorn workers, WATCHHOUSE_REQUEST_THREADS=2 (the default),
 ``--seconds 20``, nothing else running (the load average of 2-3 is the bench's own), after the audit
 log moved to a file of its own on SQLite (three runs) and with the PostgreSQL changes (two runs):
