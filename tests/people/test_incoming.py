@@ -99,3 +99,62 @@ def test_an_arrival_is_searchable_at_once_and_later_arrivals_match_it(engine, kn
                          family_name="Oddbody", postcode="LS6 2AB", address_lines=("4 Moor Rd",))
     second = receive_person(engine, again, actor="feed", client="test")
     assert second.linked_record_id == arrival.record_id and second.master_id == arrival.master_id
+
+
+def test_arrivals_use_the_model_the_latest_linkage_run_saved(engine, known, monkeypatch):
+    """After ``watchhouse link`` no web process trains a model of its own: arrivals are scored with
+    the weights that run estimated over every record, and a later run's model replaces it."""
+    import sqlalchemy as sa
+
+    import watchhouse.resolve
+    from watchhouse.people.incoming import _linker_for
+    from watchhouse.people.linking import latest_model_id, link_people, saved_model
+
+    synthetic, ids = known
+    link_people(engine, threshold=0.6)
+    first = latest_model_id(engine)
+    assert first is not None
+    stored = saved_model(engine, first)
+    assert stored.threshold == 0.6 and stored.settings["comparisons"]
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("an arrival trained a model although a linkage run had saved one")
+
+    monkeypatch.setattr(watchhouse.resolve, "train_model", no_training)
+    source = _clean_record_of_a_repeated_person(synthetic)
+    truth = {ids[r.record_id]: r.person_id for r in synthetic}
+    arrival = receive_person(engine, as_record("cad", "CAD-SAVED-1", source), actor="feed", client="test")
+    linker = _linker_for(engine)
+    assert linker.saved_model_id == first and linker.model.threshold == 0.6
+    assert linker.trained_on == len(synthetic)  # every known record is matchable
+    assert arrival.linked_record_id is not None and truth[arrival.linked_record_id] == source.person_id
+
+    monkeypatch.undo()  # the linkage run itself trains
+    link_people(engine)  # a later run: its model replaces the first at the next arrival
+    second = latest_model_id(engine)
+    assert second > first
+    receive_person(engine, as_record("cad", "CAD-SAVED-2", source, given_name=source.given_name.upper()),
+                   actor="feed", client="test")
+    assert linker.saved_model_id == second and linker.model.threshold == 0.5
+    assert linker.trained_on == len(synthetic) + 1  # read again, the first arrival among them
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM people_link_models")).scalar() == 2
+
+
+def test_a_saved_model_that_will_not_load_falls_back_to_training_here(engine, known, monkeypatch):
+    import watchhouse.resolve
+    from watchhouse.people.incoming import _linker_for
+    from watchhouse.people.linking import latest_model_id, link_people
+
+    synthetic, _ = known
+    link_people(engine)
+
+    def broken(*args, **kwargs):
+        raise ValueError("settings from another version")
+
+    monkeypatch.setattr(watchhouse.resolve, "model_from_settings", broken)
+    arrival = receive_person(engine, as_record("cad", "CAD-BROKEN-1", synthetic[0]), actor="feed", client="test")
+    linker = _linker_for(engine)
+    assert arrival.outcome == "inserted"
+    assert linker.saved_model_id is None and linker.refused_model_id == latest_model_id(engine)
+    assert "would not load" in linker.training_error and linker.model is not None  # trained here instead

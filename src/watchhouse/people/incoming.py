@@ -2,8 +2,9 @@
 
 A force system sends a record as it is created (a call, an arrest); it must appear, joined to
 the right person, in the single view within a second. Full linking (``watchhouse link``)
-trains a Splink model over every record, which takes minutes at scale. Here a model trained
-once per process is kept with the person records it has seen; each arrival is scored against
+trains a Splink model over every record, which takes minutes at scale, and saves it. Here the
+latest saved model (or, before the first linkage run, one trained once in this process) is kept
+with the person records it has seen; each arrival is scored against
 them with that model (``watchhouse.resolve.link_new_record``: the model's own blocking rules,
 one small join, no retraining), joins the master person of its best match at or above the
 threshold, and otherwise keeps a master of its own. Records loaded meanwhile by other
@@ -76,6 +77,11 @@ class _Linker:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.lock = threading.Lock()
+        self.saved_model_id: int | None = None  # the linkage run whose model is in use; None if trained here
+        self.refused_model_id: int | None = None  # a saved model that would not load: trained here instead
+        self._start()
+
+    def _start(self) -> None:
         self.model = None
         self.mapping = None
         self.last_id = 0  # every record up to this id has been read
@@ -97,7 +103,15 @@ class _Linker:
         return prepare_frame(raw, self.mapping, name="records")
 
     def catch_up(self) -> None:
-        """Read records added since last time (by any process); train on first use."""
+        """Read records added since last time (by any process). The model is the one the latest
+        ``watchhouse link`` run saved, taken up again when a later run saves another; before any
+        run, one is trained here on first use."""
+        from watchhouse.people.linking import latest_model_id
+
+        latest = latest_model_id(self.engine)
+        if latest is not None and latest not in (self.saved_model_id, self.refused_model_id):
+            self._start()  # every record is read again, into the new model's table
+            self.saved_model_id = latest
         viewer = Viewer.system(_PURPOSE)
         rows = [row for batch in records.iter_people(self.engine, viewer, after_id=self.last_id) for row in batch]
         if rows:
@@ -106,6 +120,13 @@ class _Linker:
         self.added = {i for i in self.added if i > self.last_id}
         if not rows:
             return
+        if self.model is None and self.saved_model_id is not None:
+            try:
+                self._load(rows)
+                return
+            except Exception as error:  # e.g. settings an older Splink wrote: arrivals still link
+                self.training_error = f"the model of linkage run {self.saved_model_id} would not load: {error}"
+                self.refused_model_id, self.saved_model_id = self.saved_model_id, None
         if self.model is None:
             self.pending += rows
             if len(self.pending) >= self.train_at:
@@ -121,12 +142,25 @@ class _Linker:
             self.append(rows)
 
     def _train(self, rows: list[dict[str, Any]]) -> None:
-        from watchhouse.people.linking import RECORDS_MAPPING
-        from watchhouse.resolve import parse_mapping, train_model
+        from watchhouse.resolve import train_model
 
         started = time.perf_counter()
+        self._use(lambda frame: train_model(frame), rows, started)
+
+    def _load(self, rows: list[dict[str, Any]]) -> None:
+        from watchhouse.people.linking import saved_model
+        from watchhouse.resolve import model_from_settings
+
+        started = time.perf_counter()
+        saved = saved_model(self.engine, self.saved_model_id)
+        self._use(lambda frame: model_from_settings(saved.settings, frame, threshold=saved.threshold), rows, started)
+
+    def _use(self, make_model, rows: list[dict[str, Any]], started: float) -> None:
+        from watchhouse.people.linking import RECORDS_MAPPING
+        from watchhouse.resolve import parse_mapping
+
         self.mapping = parse_mapping(RECORDS_MAPPING, "records")
-        self.model = train_model(self._frame(rows))
+        self.model = make_model(self._frame(rows))
         # Each arrival runs a few dozen tiny queries: thread start-up costs more than it saves,
         # and the web server's own threads want the cores.
         self.model.linker._db_api.duckdb_con.execute("SET threads TO 1").fetchall()

@@ -74,6 +74,35 @@ def _strongest_per_record(pairs, per_record: int):
     return pairs.iloc[np.sort(rows)]
 
 
+@dataclass(frozen=True)
+class SavedModel:
+    id: int
+    threshold: float
+    settings: dict
+
+
+def latest_model_id(engine: Engine) -> int | None:
+    """The id of the model of the latest linkage run, or None before the first."""
+    import sqlalchemy as sa
+
+    from watchhouse.people.tables import link_models
+
+    with engine.connect() as connection:
+        return connection.execute(sa.select(sa.func.max(link_models.c.id))).scalar()
+
+
+def saved_model(engine: Engine, model_id: int) -> SavedModel | None:
+    """A linkage run's model: its threshold and Splink settings with the weights it estimated."""
+    import sqlalchemy as sa
+
+    from watchhouse.people.tables import link_models
+
+    with engine.connect() as connection:
+        row = connection.execute(sa.select(link_models.c.id, link_models.c.threshold, link_models.c.settings)
+                                 .where(link_models.c.id == model_id)).one_or_none()
+    return SavedModel(int(row.id), float(row.threshold), row.settings) if row else None
+
+
 def link_people(engine: Engine, *, threshold: float = 0.5, review_margin: float = DEFAULT_REVIEW_MARGIN,
                 progress=None) -> LinkSummary:
     """Re-link every person record and replace the master persons in one transaction."""
@@ -84,6 +113,7 @@ def link_people(engine: Engine, *, threshold: float = 0.5, review_margin: float 
 
     from watchhouse import records
     from watchhouse.people import evidence, review
+    from watchhouse.people.tables import link_models
     from watchhouse.resolve import Resolution, parse_mapping, prepare_frame, train_model
     from watchhouse.resolve.cluster import cluster_records
     from watchhouse.search import rebuild_index
@@ -163,6 +193,8 @@ def link_people(engine: Engine, *, threshold: float = 0.5, review_margin: float 
         masters = records.replace_memberships(connection, memberships)
         evidence.replace_evidence(connection, evidence_rows)
         queued = review.replace_pending(connection, review_rows, now=now)
+        connection.execute(link_models.insert().values(trained_at=now, records=len(frame), threshold=threshold,
+                                                       settings=model.settings()))
         audit.record(connection, actor="system", action="combination", client="linkage",
                      purpose="link person records into master persons",
                      detail={"records": len(frame), "masters": masters, "linked_records": len(memberships),

@@ -56,3 +56,16 @@ link_decisions = Table(
     Column("match_probability", Float),  # the score the analyst saw
     UniqueConstraint("person_id_l", "person_id_r", name="uq_people_link_decisions_pair"),
 )
+
+# The model of each linkage run (Splink settings with the weights it estimated over every record),
+# so a record arriving on its own is scored as that run scored, without each web process training
+# a model of its own first. The latest row is the one in use.
+link_models = Table(
+    "people_link_models",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("trained_at", DateTime(timezone=True), nullable=False),
+    Column("records", Integer, nullable=False),  # how many person records it was trained on
+    Column("threshold", Float, nullable=False),
+    Column("settings", JSON, nullable=False),
+)

@@ -490,6 +490,12 @@ def load_model(path: str | Path, records: PreparedRecords, *, link_only: bool = 
                threshold: float = DEFAULT_THRESHOLD, db_api: Any = None) -> LinkModel:
     """Reuse a saved Splink settings JSON on new records, without retraining."""
     settings = json.loads(Path(path).read_text(encoding="utf-8"))
+    return model_from_settings(settings, records, link_only=link_only, threshold=threshold, db_api=db_api)
+
+
+def model_from_settings(settings: dict[str, Any], records: PreparedRecords, *, link_only: bool = False,
+                        threshold: float = DEFAULT_THRESHOLD, db_api: Any = None) -> LinkModel:
+    """``load_model`` of settings already read (``LinkModel.settings()`` of a trained model)."""
     linker, table = make_linker(records, settings, db_api)
     return LinkModel(linker=linker, records=records, link_only=link_only, threshold=threshold, table=table,
                      households=household_share(records.frame) >= HOUSEHOLD_SHARE)
