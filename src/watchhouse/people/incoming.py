@@ -127,6 +127,7 @@ class _Linker:
             except Exception as error:  # e.g. settings an older Splink wrote: arrivals still link
                 self.training_error = f"the model of linkage run {self.saved_model_id} would not load: {error}"
                 self.refused_model_id, self.saved_model_id = self.saved_model_id, None
+                self.model = None
         if self.model is None:
             self.pending += rows
             if len(self.pending) >= self.train_at:
@@ -144,21 +145,20 @@ class _Linker:
     def _train(self, rows: list[dict[str, Any]]) -> None:
         from watchhouse.resolve import train_model
 
-        started = time.perf_counter()
-        self._use(lambda frame: train_model(frame), rows, started)
+        self._use(train_model, rows)
 
     def _load(self, rows: list[dict[str, Any]]) -> None:
         from watchhouse.people.linking import saved_model
         from watchhouse.resolve import model_from_settings
 
-        started = time.perf_counter()
         saved = saved_model(self.engine, self.saved_model_id)
-        self._use(lambda frame: model_from_settings(saved.settings, frame, threshold=saved.threshold), rows, started)
+        self._use(lambda frame: model_from_settings(saved.settings, frame, threshold=saved.threshold), rows)
 
-    def _use(self, make_model, rows: list[dict[str, Any]], started: float) -> None:
+    def _use(self, make_model, rows: list[dict[str, Any]]) -> None:
         from watchhouse.people.linking import RECORDS_MAPPING
         from watchhouse.resolve import parse_mapping
 
+        started = time.perf_counter()
         self.mapping = parse_mapping(RECORDS_MAPPING, "records")
         self.model = make_model(self._frame(rows))
         # Each arrival runs a few dozen tiny queries: thread start-up costs more than it saves,
