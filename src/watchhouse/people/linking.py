@@ -76,7 +76,6 @@ def _strongest_per_record(pairs, per_record: int):
 
 @dataclass(frozen=True)
 class SavedModel:
-    id: int
     threshold: float
     settings: dict
 
@@ -98,9 +97,9 @@ def saved_model(engine: Engine, model_id: int) -> SavedModel | None:
     from watchhouse.people.tables import link_models
 
     with engine.connect() as connection:
-        row = connection.execute(sa.select(link_models.c.id, link_models.c.threshold, link_models.c.settings)
+        row = connection.execute(sa.select(link_models.c.threshold, link_models.c.settings)
                                  .where(link_models.c.id == model_id)).one_or_none()
-    return SavedModel(int(row.id), float(row.threshold), row.settings) if row else None
+    return SavedModel(float(row.threshold), row.settings) if row else None
 
 
 def link_people(engine: Engine, *, threshold: float = 0.5, review_margin: float = DEFAULT_REVIEW_MARGIN,
@@ -188,13 +187,14 @@ def link_people(engine: Engine, *, threshold: float = 0.5, review_margin: float 
     # A cluster is named after its first record, so master ids survive re-runs that agree.
     memberships = {int(rec): f"linked:{int(cluster)}" for rec, cluster in zip(clusters["rec_id"], clusters["cluster_id"])
                    if sizes[cluster] > 1}
+    settings = model.settings()  # worked out before the transaction, which holds SQLite's write lock
     step("replacing master persons")
     with engine.begin() as connection:
         masters = records.replace_memberships(connection, memberships)
         evidence.replace_evidence(connection, evidence_rows)
         queued = review.replace_pending(connection, review_rows, now=now)
         connection.execute(link_models.insert().values(trained_at=now, records=len(frame), threshold=threshold,
-                                                       settings=model.settings()))
+                                                       settings=settings))
         audit.record(connection, actor="system", action="combination", client="linkage",
                      purpose="link person records into master persons",
                      detail={"records": len(frame), "masters": masters, "linked_records": len(memberships),
