@@ -121,12 +121,14 @@ def peers(url: str) -> dict[str, float]:
 
 def serve(url: str, port: int, workers: int = 1) -> subprocess.Popen:
     environment = {**os.environ, "WATCHHOUSE_DATABASE_URL": url, "WATCHHOUSE_RATE_LIMIT": "off"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "watchhouse.web.app:create_app",
-         "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-         "--log-level", "warning", "--no-access-log"],
-        env=environment,
-    )
+    if workers == 1:
+        command = [sys.executable, "-m", "uvicorn", "--factory", "watchhouse.web.app:create_app",
+                   "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"]
+    else:  # as `watchhouse serve --workers N` runs them (a listening socket per process), quieter
+        command = [sys.executable, "-c", "import sys; from watchhouse.web.server import serve_processes; "
+                   f"sys.exit(serve_processes({url!r}, '127.0.0.1', {port}, {workers}, "
+                   "log_level='warning', access_log=False))"]
+    server = subprocess.Popen(command, env=environment)
     deadline = time.monotonic() + 60
     while True:
         if server.poll() is not None:

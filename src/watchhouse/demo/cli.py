@@ -35,13 +35,21 @@ def _open(database_url: str):
     return engine
 
 
-def _serve(database_url: str, host: str, port: int) -> None:
+def _serve(database_url: str, host: str, port: int, workers: int = 1) -> None:
     import uvicorn
 
     from watchhouse.web.app import create_app
+    from watchhouse.web.server import ServeError, serve_processes
 
     _open(database_url)
-    uvicorn.run(create_app(database_url), host=host, port=port, log_level="info", **proxy_options())
+    if workers == 1:
+        uvicorn.run(create_app(database_url), host=host, port=port, log_level="info", **proxy_options())
+        return
+    try:
+        status = serve_processes(database_url, host, port, workers, log_level="info", **proxy_options())
+    except ServeError as error:
+        raise _fail(str(error)) from None
+    raise typer.Exit(code=status)
 
 
 def proxy_options() -> dict:
@@ -114,10 +122,12 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
     db: str | None = typer.Option(None, "--db", help="Database URL (default: WATCHHOUSE_DATABASE_URL)."),
+    workers: int = typer.Option(1, "--workers", min=1, max=64,
+                                help="Server processes, one listening socket each (a process uses one core at a time)."),
 ) -> None:
     """Serve the site and the police.uk-compatible API for the database in WATCHHOUSE_DATABASE_URL."""
     from watchhouse.config import database_url
 
     url = db or database_url()
-    typer.echo(f"Serving {url} on http://{host}:{port}/")
-    _serve(url, host, port)
+    typer.echo(f"Serving {url} on http://{host}:{port}/" + (f" with {workers} processes" if workers > 1 else ""))
+    _serve(url, host, port, workers)
