@@ -167,10 +167,9 @@ def run_backend(backend: str, url: str, args) -> None:
         writer = {"Authorization": f"Bearer {client.token('bench-feed')}", "Content-Type": "application/json"}
         reader = {"Authorization": f"Bearer {client.token('reader')}", "X-Watchhouse-Purpose": PURPOSE}
         # The first arrival in a fresh process loads the model `watchhouse link` saved (trained it
-        # itself before the linkage run saved one) and reads the known records; measured apart.
+        # itself before the linkage run saved one); measured apart.
         warm_seconds, _ = arrive_and_see(client, writer, reader, new_person(-1, rng))
-        print(f"  first arrival in a fresh server process (loads the saved linkage model and the known records "
-              f"once): {warm_seconds:.1f} s")
+        print(f"  first arrival in a fresh server process (loads the saved linkage model once): {warm_seconds:.1f} s")
         times, posts, arrived = [], [], []
         for body, expected_master in bodies:
             seconds, arrival = arrive_and_see(client, writer, reader, body)

@@ -102,10 +102,12 @@ def test_an_arrival_is_searchable_at_once_and_later_arrivals_match_it(engine, kn
 
 
 def test_arrivals_use_the_model_the_latest_linkage_run_saved(engine, known, monkeypatch):
-    """After ``watchhouse link`` no web process trains a model of its own: arrivals are scored with
-    the weights that run estimated over every record, and a later run's model replaces it."""
+    """After ``watchhouse link`` no web process trains a model of its own or reads every record:
+    arrivals are scored with the weights and term frequencies that run estimated over every
+    record, against the records the search index finds, and a later run's model replaces it."""
     import sqlalchemy as sa
 
+    import watchhouse.records
     import watchhouse.resolve
     from watchhouse.people.incoming import _linker_for
     from watchhouse.people.linking import latest_model_id, link_people, saved_model
@@ -115,19 +117,33 @@ def test_arrivals_use_the_model_the_latest_linkage_run_saved(engine, known, monk
     first = latest_model_id(engine)
     assert first is not None
     stored = saved_model(engine, first)
-    assert stored.threshold == 0.6 and stored.settings["comparisons"]
+    assert stored.threshold == 0.6 and stored.settings["comparisons"] and stored.households is not None
+    families = stored.term_frequencies["family_name"]
+    assert set(families["value"]) >= {r.family_name.lower() for r in synthetic if r.family_name and not r.corruptions}
+    assert abs(families["frequency"].sum() - 1) < 1e-6
 
     def no_training(*args, **kwargs):
         raise AssertionError("an arrival trained a model although a linkage run had saved one")
 
+    def no_full_read(*args, **kwargs):
+        raise AssertionError("an arrival read every person record although a linkage run had saved a model")
+
     monkeypatch.setattr(watchhouse.resolve, "train_model", no_training)
+    monkeypatch.setattr(watchhouse.records, "iter_people", no_full_read)
     source = _clean_record_of_a_repeated_person(synthetic)
     truth = {ids[r.record_id]: r.person_id for r in synthetic}
     arrival = receive_person(engine, as_record("cad", "CAD-SAVED-1", source), actor="feed", client="test")
     linker = _linker_for(engine)
-    assert linker.saved_model_id == first and linker.model.threshold == 0.6
-    assert linker.trained_on == len(synthetic)  # every known record is matchable
+    assert linker.saved_model_id == first and linker.model.threshold == 0.6 and linker.by_index
     assert arrival.linked_record_id is not None and truth[arrival.linked_record_id] == source.person_id
+    # A second record of someone new finds the first through the index, stored a moment ago.
+    newcomer = PersonRecord("cad", "CAD-SAVED-NEW", raw={"id": "n"}, given_name="Peregrine", family_name="Oddbody",
+                            postcode="LS6 2AB", address_lines=("4 Moor Road",))
+    alone = receive_person(engine, newcomer, actor="feed", client="test")
+    again = receive_person(engine, PersonRecord("custody", "CU-SAVED-NEW", raw={"id": "n"}, given_name="PEREGRINE",
+                                                family_name="Oddbody", postcode="LS6 2AB",
+                                                address_lines=("4 Moor Rd",)), actor="feed", client="test")
+    assert alone.linked_record_id is None and again.linked_record_id == alone.record_id
 
     monkeypatch.undo()  # the linkage run itself trains
     link_people(engine)  # a later run: its model replaces the first at the next arrival
@@ -135,8 +151,7 @@ def test_arrivals_use_the_model_the_latest_linkage_run_saved(engine, known, monk
     assert second > first
     receive_person(engine, as_record("cad", "CAD-SAVED-2", source, given_name=source.given_name.upper()),
                    actor="feed", client="test")
-    assert linker.saved_model_id == second and linker.model.threshold == 0.5
-    assert linker.trained_on == len(synthetic) + 1  # read again, the first arrival among them
+    assert linker.saved_model_id == second and linker.model.threshold == 0.5 and linker.by_index
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT count(*) FROM people_link_models")).scalar() == 2
 
@@ -158,3 +173,23 @@ def test_a_saved_model_that_will_not_load_falls_back_to_training_here(engine, kn
     assert arrival.outcome == "inserted"
     assert linker.saved_model_id is None and linker.refused_model_id == latest_model_id(engine)
     assert "would not load" in linker.training_error and linker.model is not None  # trained here instead
+
+
+def test_a_model_saved_without_term_frequencies_is_not_used(engine, known):
+    """A model saved by an earlier version has no term frequencies to weigh names by: arrivals
+    train their own until the next linkage run."""
+    import sqlalchemy as sa
+
+    from watchhouse.people.incoming import _linker_for
+    from watchhouse.people.linking import latest_model_id, link_people
+
+    synthetic, _ = known
+    link_people(engine)
+    with engine.begin() as connection:
+        connection.execute(sa.text("UPDATE people_link_models SET households = NULL"))
+        connection.execute(sa.text("DELETE FROM people_link_term_frequencies"))
+    arrival = receive_person(engine, as_record("cad", "CAD-OLD-1", synthetic[0]), actor="feed", client="test")
+    linker = _linker_for(engine)
+    assert arrival.outcome == "inserted"
+    assert linker.refused_model_id == latest_model_id(engine) and not linker.by_index
+    assert "term frequencies" in linker.training_error and linker.model is not None

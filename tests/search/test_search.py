@@ -211,3 +211,17 @@ def test_records_hidden_from_the_searcher_do_not_change_which_keys_find(engine, 
                                    marking=parse_marking("SECRET")) for i in range(5)])
     rebuild_index(engine)
     assert [h.names for h in search_people_for(engine, OFFICER, parse_query("quorn ls1 4ap"))] == before
+
+
+def test_records_sharing_keys_finds_what_linkage_should_compare_and_skips_common_keys(engine, world):
+    from watchhouse.search import records_sharing_keys
+
+    # Linkage sees every record: the SECRET one shares the surname and is found through it.
+    arriving = {"given_name": "Willy", "family_name": "Smith", "date_of_birth": date(1980, 5, 4), "postcode": "LS1 4AP"}
+    assert set(records_sharing_keys(engine, arriving)) == {world["P1"], world["V9"], world["X1"], world["P2"]}
+    # With room for only the rarest postings, the three Smiths' surname is left out: the date of
+    # birth and postcode still find William (and Bill, at the same postcode).
+    assert set(records_sharing_keys(engine, arriving, postings=5)) == {world["P1"], world["V9"]}
+    assert records_sharing_keys(engine, {"pnc_id": "12/345678X"}) == [world["S1"]]
+    assert records_sharing_keys(engine, {"given_name": "Zebedee"}) == []
+    assert records_sharing_keys(engine, {}) == []

@@ -2,13 +2,17 @@
 
 A force system sends a record as it is created (a call, an arrest); it must appear, joined to
 the right person, in the single view within a second. Full linking (``watchhouse link``)
-trains a Splink model over every record, which takes minutes at scale, and saves it. Here the
-latest saved model (or, before the first linkage run, one trained once in this process) is kept
-with the person records it has seen; each arrival is scored against
-them with that model (``watchhouse.resolve.link_new_record``: the model's own blocking rules,
-one small join, no retraining), joins the master person of its best match at or above the
-threshold, and otherwise keeps a master of its own. Records loaded meanwhile by other
-processes are picked up by id before each arrival is scored.
+trains a Splink model over every record, which takes minutes at scale, and saves it with the
+term frequencies of its records. Here that model scores each arrival, without retraining,
+against the records the search index finds for it (those sharing a name pair, a date of birth,
+a postcode or an identifier: ``watchhouse.search.records_sharing_keys``), with the model's own
+blocking rules: a few dozen records read, however many the force holds, and records other
+processes stored a moment ago among them. The arrival joins the master person of its best
+match at or above the threshold, and otherwise keeps a master of its own.
+
+Before the first linkage run (or with a model saved by an older version) there is no saved
+model: one is trained once in this process on every record, which are kept in memory and
+picked up by id as other processes add them, as a small force's first day needs.
 
 The write, the move into a master person, the search index entry and the audit entries are
 one transaction: a reader sees the record linked and searchable, or not at all.
@@ -93,6 +97,7 @@ class _Linker:
         self.rec_ids: list[int] = []  # record id of each uid in the model's table
         self.train_at = MIN_TRAINING_RECORDS
         self.training_error: str | None = None
+        self.by_index = False  # a saved model: candidates come from the search index
 
     def _frame(self, rows: list[dict[str, Any]]):
         import pandas as pd
@@ -110,8 +115,16 @@ class _Linker:
 
         latest = latest_model_id(self.engine)
         if latest is not None and latest not in (self.saved_model_id, self.refused_model_id):
-            self._start()  # every record is read again, into the new model's table
-            self.saved_model_id = latest
+            self._start()
+            try:
+                self._load(latest)
+                self.saved_model_id = latest
+            except Exception as error:  # e.g. settings an older Splink wrote: arrivals still link
+                self._start()
+                self.training_error = f"the model of linkage run {latest} would not load: {error}"
+                self.refused_model_id = latest
+        if self.by_index:
+            return  # nothing to read: each arrival finds its candidates through the search index
         viewer = Viewer.system(_PURPOSE)
         rows = [row for batch in records.iter_people(self.engine, viewer, after_id=self.last_id) for row in batch]
         if rows:
@@ -120,14 +133,6 @@ class _Linker:
         self.added = {i for i in self.added if i > self.last_id}
         if not rows:
             return
-        if self.model is None and self.saved_model_id is not None:
-            try:
-                self._load(rows)
-                return
-            except Exception as error:  # e.g. settings an older Splink wrote: arrivals still link
-                self.training_error = f"the model of linkage run {self.saved_model_id} would not load: {error}"
-                self.refused_model_id, self.saved_model_id = self.saved_model_id, None
-                self.model = None
         if self.model is None:
             self.pending += rows
             if len(self.pending) >= self.train_at:
@@ -147,12 +152,23 @@ class _Linker:
 
         self._use(train_model, rows)
 
-    def _load(self, rows: list[dict[str, Any]]) -> None:
+    def _load(self, model_id: int) -> None:
         from watchhouse.people.linking import saved_model
         from watchhouse.resolve import model_from_settings
 
-        saved = saved_model(self.engine, self.saved_model_id)
-        self._use(lambda frame: model_from_settings(saved.settings, frame, threshold=saved.threshold), rows)
+        saved = saved_model(self.engine, model_id)
+        if saved is None or saved.households is None:
+            raise ValueError("it was saved without its term frequencies (run watchhouse link again)")
+
+        def load(frame):
+            model = model_from_settings(saved.settings, frame, threshold=saved.threshold, households=saved.households)
+            model.use_term_frequencies(saved.term_frequencies)
+            return model
+
+        # The model's own record table is never compared with: it holds one made-up record, so
+        # that the linker has every column the settings name.
+        self._use(load, [_SHAPE_ROW])
+        self.by_index = True
 
     def _use(self, make_model, rows: list[dict[str, Any]]) -> None:
         from watchhouse.people.linking import RECORDS_MAPPING
@@ -241,11 +257,64 @@ class _Linker:
                 table.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
             connection.execute(f"DROP TABLE IF EXISTS {arriving}").fetchall()
             connection.execute(f"DROP TABLE IF EXISTS {nearby}").fetchall()
-        found = []
-        for row in scores.itertuples(index=False):
-            uid = row.uid_r if row.uid_l == -1 else row.uid_l
-            found.append((self.rec_ids[int(uid)], float(row.match_probability), float(row.match_weight)))
-        return [(record_id, p) for record_id, p, _ in sorted(found, key=lambda f: -f[2])]
+        return _best_first(scores, self.rec_ids)
+
+    def matches_by_index(self, values: dict[str, Any]) -> list[tuple[int, float]]:
+        """``matches`` of an arriving record's values (with a saved model) against the records
+        the search index finds for it; the arrival and they are standardised in one pass."""
+        from watchhouse.resolve import UnusableFileError
+        from watchhouse.search import records_sharing_keys
+
+        found = records.get_records(self.engine, Viewer.system(_PURPOSE), "person",
+                                    records_sharing_keys(self.engine, values), with_raw=False)
+        if not found:
+            return []
+        try:  # id 0 is the arrival's: stored record ids start at 1
+            both = self.prepare([{**values, "id": 0}, *({**view.values, "id": view.id} for view in found.values())])
+        except UnusableFileError:  # nothing in any of them to compare
+            return []
+        arriving = both["rec_id"].astype(str) == "0"
+        frame, known = both[arriving].copy(), both[~arriving].copy()
+        if frame.empty or known.empty:  # the arrival has nothing to compare
+            return []
+        known["uid"], known["source"] = range(len(known)), 0
+        frame["uid"], frame["source"] = -1, -1
+        model = self.model
+        db_api = model.linker._db_api
+        connection = db_api.duckdb_con
+        token = uuid.uuid4().hex
+        names = (f"__wh_arriving_{token}", f"__wh_known_{token}")
+        # Copied into tables: a registered pandas frame is re-read for its column types by every
+        # query that names it, a few dozen per arrival.
+        for name, rows in zip(names, (frame, known[self.columns])):
+            connection.register(f"{name}_frame", rows)
+            connection.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_frame").fetchall()
+            connection.unregister(f"{name}_frame")
+        new_table, known_table = (db_api.register(name, table_name=f"{name}_input") for name in names)
+        try:
+            predictions = model.linker.inference.predict_between(new_table, known_table, warning_mode="never")
+            scores = model.scores(predictions, model.threshold)
+        finally:
+            for table in (new_table, known_table):
+                table.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
+            for name in names:
+                connection.execute(f"DROP TABLE IF EXISTS {name}").fetchall()
+        return _best_first(scores, [int(r) for r in known["rec_id"]])
+
+
+def _best_first(scores, rec_ids: list[int]) -> list[tuple[int, float]]:
+    """(record id, match probability) of each scored pair, strongest first (the arrival is uid -1)."""
+    found = []
+    for row in scores.itertuples(index=False):
+        uid = row.uid_r if row.uid_l == -1 else row.uid_l
+        found.append((rec_ids[int(uid)], float(row.match_probability), float(row.match_weight)))
+    return [(record_id, p) for record_id, p, _ in sorted(found, key=lambda f: -f[2])]
+
+
+# A made-up person with every field, so a loaded model's record table has every column.
+_SHAPE_ROW = {"id": 0, "given_name": "Shape", "family_name": "Record", "date_of_birth": "1900-01-01",
+              "address": "1 Shape Street", "locality": "Nowhere", "postcode": "ZZ99 9ZZ", "pnc_id": "00/1A",
+              "ni_number": "AB123456C", "driving_licence": "RECOR001010SR9XY"}
 
 
 _LINKERS: dict[str, _Linker] = {}
@@ -304,9 +373,12 @@ def receive_person(engine: Engine, record: PersonRecord, *, actor: str, client: 
     # One arrival at a time per process: the model's record table is not shared between threads.
     with linker.lock:
         linker.catch_up()
-        prepared = linker.prepare([{"id": 0, **values}]) if linker.model is not None else None
         # Scored before the write, so no database transaction waits on Splink.
-        matches = linker.matches(prepared) if prepared is not None else []
+        if linker.by_index:
+            prepared, matches = None, linker.matches_by_index(values)
+        else:
+            prepared = linker.prepare([{"id": 0, **values}]) if linker.model is not None else None
+            matches = linker.matches(prepared) if prepared is not None else []
         with engine.begin() as connection:
             if viewer is not None:
                 _refuse_hidden_update(connection, viewer, record)

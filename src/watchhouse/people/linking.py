@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
@@ -78,6 +78,8 @@ def _strongest_per_record(pairs, per_record: int):
 class SavedModel:
     threshold: float
     settings: dict
+    households: bool | None  # None: saved before term frequencies were kept
+    term_frequencies: dict = field(default_factory=dict)  # {column: frame of value, frequency}
 
 
 def latest_model_id(engine: Engine) -> int | None:
@@ -96,10 +98,20 @@ def saved_model(engine: Engine, model_id: int) -> SavedModel | None:
 
     from watchhouse.people.tables import link_models
 
+    import pandas as pd
+
+    from watchhouse.people.tables import link_term_frequencies as frequencies
+
     with engine.connect() as connection:
-        row = connection.execute(sa.select(link_models.c.threshold, link_models.c.settings)
+        row = connection.execute(sa.select(link_models.c.threshold, link_models.c.settings, link_models.c.households)
                                  .where(link_models.c.id == model_id)).one_or_none()
-    return SavedModel(float(row.threshold), row.settings) if row else None
+        if row is None:
+            return None
+        rows = connection.execute(sa.select(frequencies.c.column_name, frequencies.c.value, frequencies.c.frequency)
+                                  .where(frequencies.c.model_id == model_id)).all()
+    tables = {column: frame[["value", "frequency"]].reset_index(drop=True)
+              for column, frame in pd.DataFrame(rows, columns=["column", "value", "frequency"]).groupby("column")}
+    return SavedModel(float(row.threshold), row.settings, row.households, tables)
 
 
 def link_people(engine: Engine, *, threshold: float = 0.5, review_margin: float = DEFAULT_REVIEW_MARGIN,
@@ -112,7 +124,7 @@ def link_people(engine: Engine, *, threshold: float = 0.5, review_margin: float 
 
     from watchhouse import records
     from watchhouse.people import evidence, review
-    from watchhouse.people.tables import link_models
+    from watchhouse.people.tables import link_models, link_term_frequencies
     from watchhouse.resolve import Resolution, parse_mapping, prepare_frame, train_model
     from watchhouse.resolve.cluster import cluster_records
     from watchhouse.search import rebuild_index
@@ -187,14 +199,21 @@ def link_people(engine: Engine, *, threshold: float = 0.5, review_margin: float 
     # A cluster is named after its first record, so master ids survive re-runs that agree.
     memberships = {int(rec): f"linked:{int(cluster)}" for rec, cluster in zip(clusters["rec_id"], clusters["cluster_id"])
                    if sizes[cluster] > 1}
-    settings = model.settings()  # worked out before the transaction, which holds SQLite's write lock
+    # Worked out before the transaction, which holds SQLite's write lock.
+    settings = model.settings()
+    frequency_rows = [{"column_name": column, "value": str(value), "frequency": float(frequency)}
+                      for column, frame in model.term_frequencies().items()
+                      for value, frequency in zip(frame["value"], frame["frequency"]) if pd.notna(value)]
     step("replacing master persons")
     with engine.begin() as connection:
         masters = records.replace_memberships(connection, memberships)
         evidence.replace_evidence(connection, evidence_rows)
         queued = review.replace_pending(connection, review_rows, now=now)
-        connection.execute(link_models.insert().values(trained_at=now, records=len(frame), threshold=threshold,
-                                                       settings=settings))
+        model_id = connection.execute(link_models.insert().values(
+            trained_at=now, records=len(frame), threshold=threshold, settings=settings,
+            households=model.households)).inserted_primary_key[0]
+        if frequency_rows:
+            connection.execute(link_term_frequencies.insert(), [{"model_id": model_id, **row} for row in frequency_rows])
         audit.record(connection, actor="system", action="combination", client="linkage",
                      purpose="link person records into master persons",
                      detail={"records": len(frame), "masters": masters, "linked_records": len(memberships),

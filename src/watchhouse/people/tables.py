@@ -68,4 +68,19 @@ link_models = Table(
     Column("records", Integer, nullable=False),  # how many person records it was trained on
     Column("threshold", Float, nullable=False),
     Column("settings", JSON, nullable=False),
+    # Whether the model discounts evidence shared within a household (a property of the records
+    # it was trained on); NULL for models saved before it was kept, with no term frequencies.
+    Column("households", Boolean, nullable=True),
+)
+
+# Each value's share of the records the model was trained on, for the comparisons that weigh a
+# rare name above a common one: arriving records are compared with a few records found through
+# the search index, whose own frequencies would say nothing about the population.
+link_term_frequencies = Table(
+    "people_link_term_frequencies",
+    metadata,
+    Column("model_id", Integer, primary_key=True),
+    Column("column_name", String(60), primary_key=True),
+    Column("value", Text, primary_key=True),
+    Column("frequency", Float, nullable=False),
 )

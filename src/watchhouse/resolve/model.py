@@ -304,6 +304,28 @@ class LinkModel:
     def settings(self) -> dict[str, Any]:
         return self.linker.misc.save_model_to_json()
 
+    def term_frequency_columns(self) -> list[str]:
+        return sorted({column.unquote().name for column in self.linker._settings_obj._term_frequency_columns})
+
+    def term_frequencies(self) -> dict[str, pd.DataFrame]:
+        """{column: frame of (value, frequency)} over the model's records, for each comparison
+        weighted by how common a value is; ``use_term_frequencies`` puts them back."""
+        out = {}
+        for column in self.term_frequency_columns():
+            frame = self.linker.table_management.compute_tf_table(column).as_pandas_dataframe()
+            out[column] = frame.rename(columns={column: "value", f"tf_{column}": "frequency"})[["value", "frequency"]]
+        return out
+
+    def use_term_frequencies(self, tables: dict[str, pd.DataFrame]) -> None:
+        """Weigh values by frequencies taken elsewhere (a larger population than this model's
+        records). A value missing from them gets its comparison level's plain weight."""
+        db_api = self.linker._db_api
+        for column in self.term_frequency_columns():
+            frame = tables.get(column, pd.DataFrame({"value": [], "frequency": []}))
+            frame = pd.DataFrame({column: frame["value"].astype(object), f"tf_{column}": frame["frequency"].astype("float64")})
+            table = db_api.register(backend_table(db_api, frame), table_name=f"__wh_tf_{column}_{uuid.uuid4().hex}")
+            self.linker.table_management.register_term_frequency_lookup(table, column)
+
     def save(self, path: str | Path) -> None:
         """Write the Splink settings JSON; ``load_model`` or plain Splink can reuse it."""
         Path(path).write_text(json.dumps(self.settings(), indent=2), encoding="utf-8")
@@ -494,9 +516,13 @@ def load_model(path: str | Path, records: PreparedRecords, *, link_only: bool = 
 
 
 def model_from_settings(settings: dict[str, Any], records: PreparedRecords, *, link_only: bool = False,
-                        threshold: float = DEFAULT_THRESHOLD, db_api: Any = None) -> LinkModel:
-    """``load_model`` of settings already read (``LinkModel.settings()`` of a trained model)."""
+                        threshold: float = DEFAULT_THRESHOLD, db_api: Any = None,
+                        households: bool | None = None) -> LinkModel:
+    """``load_model`` of settings already read (``LinkModel.settings()`` of a trained model).
+    ``households``: the trained model's setting; by default judged again on ``records``."""
     linker, table = make_linker(records, settings, db_api)
+    if households is None:
+        households = household_share(records.frame) >= HOUSEHOLD_SHARE
     return LinkModel(linker=linker, records=records, link_only=link_only, threshold=threshold, table=table,
-                     households=household_share(records.frame) >= HOUSEHOLD_SHARE)
+                     households=households)
 

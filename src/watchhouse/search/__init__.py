@@ -8,9 +8,10 @@ from watchhouse.search.service import (
     index_is_current,
     index_people,
     rebuild_index,
+    records_sharing_keys,
     reindex_people,
     search_people_for,
 )
 
 __all__ = ["PersonHit", "PersonQuery", "QueryError", "ensure_index_current", "index_is_current", "index_people",
-           "parse_query", "rebuild_index", "reindex_people", "search_people_for"]
+           "parse_query", "rebuild_index", "records_sharing_keys", "reindex_people", "search_people_for"]

@@ -328,6 +328,39 @@ def _candidates_statement(arrays: bool, keys: int, admitted: int) -> sa.TextClau
     return sa.text(sql)
 
 
+# Postings read to find the records an arriving record might duplicate (see records_sharing_keys).
+SHARING_POSTINGS = 5000
+
+
+def records_sharing_keys(bind: Engine | Connection, values: dict[str, Any], *,
+                         postings: int = SHARING_POSTINGS) -> list[int]:
+    """Person records that share a search key with ``values`` (a person record's fields): the
+    records a linkage model should compare an arriving record with, instead of all of them.
+
+    For linkage, which sees every record, so markings are not applied: never show the result to
+    a user. The rarest keys are read first, up to ``postings`` postings between them, so a common
+    surname or given name on its own adds no one (and a record with nothing rarer finds no one);
+    the keys that pair names, or give a date of birth, a postcode or an identifier, find the
+    duplicates a linkage model's blocking rules would."""
+    keys = sorted(person_key_fields(values))
+    if not keys:
+        return []
+    with within_transaction(bind) as connection:
+        counts = connection.execute(
+            sa.select(search_key_counts.c.key, sa.func.sum(search_key_counts.c.records))
+            .where(search_key_counts.c.key.in_(keys)).group_by(search_key_counts.c.key)).all()
+        chosen, total = [], 0
+        for key, records in sorted(counts, key=lambda row: (row[1], row[0])):
+            if total + records > postings:
+                break
+            chosen.append(key)
+            total += records
+        if not chosen:
+            return []
+        return sorted(set(connection.execute(
+            sa.select(search_keys.c.person_id).where(search_keys.c.key.in_(chosen))).scalars()))
+
+
 def _years_ago(years: int, today: date) -> date:
     try:
         return today.replace(year=today.year - years)
