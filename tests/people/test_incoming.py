@@ -144,6 +144,8 @@ def test_arrivals_use_the_model_the_latest_linkage_run_saved(engine, known, monk
                                                 family_name="Oddbody", postcode="LS6 2AB",
                                                 address_lines=("4 Moor Rd",)), actor="feed", client="test")
     assert alone.linked_record_id is None and again.linked_record_id == alone.record_id
+    # A long-running process keeps none of the queries Splink ran for them.
+    assert not linker.model.linker._db_api._intermediate_table_cache.executed_queries
 
     monkeypatch.undo()  # the linkage run itself trains
     link_people(engine)  # a later run: its model replaces the first at the next arrival

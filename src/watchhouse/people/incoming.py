@@ -259,6 +259,12 @@ class _Linker:
             connection.execute(f"DROP TABLE IF EXISTS {nearby}").fetchall()
         return _best_first(scores, self.rec_ids)
 
+    def forget_queries(self) -> None:
+        """Splink keeps every query it ran, with its SQL, for debugging: some 18 kB an arrival,
+        which a server process receiving records for months must not accumulate."""
+        if self.model is not None:
+            self.model.linker._db_api._intermediate_table_cache.reset_executed_queries_tracker()
+
     def matches_by_index(self, values: dict[str, Any]) -> list[tuple[int, float]]:
         """``matches`` of an arriving record's values (with a saved model) against the records
         the search index finds for it; the arrival and they are standardised in one pass."""
@@ -374,11 +380,14 @@ def receive_person(engine: Engine, record: PersonRecord, *, actor: str, client: 
     with linker.lock:
         linker.catch_up()
         # Scored before the write, so no database transaction waits on Splink.
-        if linker.by_index:
-            prepared, matches = None, linker.matches_by_index(values)
-        else:
-            prepared = linker.prepare([{"id": 0, **values}]) if linker.model is not None else None
-            matches = linker.matches(prepared) if prepared is not None else []
+        try:
+            if linker.by_index:
+                prepared, matches = None, linker.matches_by_index(values)
+            else:
+                prepared = linker.prepare([{"id": 0, **values}]) if linker.model is not None else None
+                matches = linker.matches(prepared) if prepared is not None else []
+        finally:
+            linker.forget_queries()
         with engine.begin() as connection:
             if viewer is not None:
                 _refuse_hidden_update(connection, viewer, record)
