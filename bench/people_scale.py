@@ -23,6 +23,16 @@ ours — against our index search answering them in-process.
 
     .venv/bin/python bench/people_scale.py [--records 1000000] [--seconds 20] [--no-postgres]
 
+Measured 2026-12-07 22:30 UTC on a faster host (the LIKE scan 595 ms on SQLite, 392 ms on
+PostgreSQL), 2 processes of ``watchhouse serve --workers 2`` (a listening socket each), one run:
+  SQLite      search p95 86.0 ms (185 req/s, 10.1 ms server CPU per request); person page p95 53.1 ms
+  PostgreSQL  search p95 139.1 ms (101 req/s, 10.2 ms); person page p95 96.1 ms
+  In-process search median 7.1 ms (SQLite, 84x faster than the LIKE scan) and 16.1 ms (PostgreSQL, 24x).
+This host's speed moved by a third within minutes (the same 300 in-process searches took 8.7 and
+6.2 ms of Python CPU each a few minutes apart), so PostgreSQL's search p95 ranged 114-176 ms over
+the day's runs. With uvicorn's own --workers 2, one shared listening socket, all 10 clients'
+connections landed on one process in some runs (the other process used no CPU at all) and on a
+7/3 split in others.
 Measured 2026-12-07 18:30-18:45 UTC on a machine about 2.2x slower than the earlier runs below (the
 same LIKE scan took 1,096-1,164 ms on SQLite against 438-449 ms, and 531-539 ms on PostgreSQL
 against 239-261 ms), before and after this session's changes to the person reads, one run each:
