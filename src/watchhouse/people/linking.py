@@ -93,13 +93,13 @@ def latest_model_id(engine: Engine) -> int | None:
 
 
 def saved_model(engine: Engine, model_id: int) -> SavedModel | None:
-    """A linkage run's model: its threshold and Splink settings with the weights it estimated."""
+    """A linkage run's model: its threshold, its Splink settings with the weights it estimated, its
+    household setting and the term frequencies of the records it was trained on."""
     import sqlalchemy as sa
-
-    from watchhouse.people.tables import link_models
 
     import pandas as pd
 
+    from watchhouse.people.tables import link_models
     from watchhouse.people.tables import link_term_frequencies as frequencies
 
     with engine.connect() as connection:
