@@ -330,3 +330,14 @@ def test_a_single_record_arriving_alone_is_in_the_single_view_at_once(engine, tm
     with pytest.raises(RowRejected, match="none of the columns"):
         load_row(engine, cad, {"something": "else"})
     assert master_id_for(engine, ADMIN, "command-and-control", "X3-caller") is None  # nothing written
+
+
+def test_loaded_people_are_searchable_at_once(engine, tmp_path, mapping):
+    from watchhouse.search import parse_query, search_people_for
+
+    load_file(engine, mapping, write(tmp_path, "calls.csv", GOOD_ROWS))
+    hits = search_people_for(engine, ADMIN, parse_query("john smith 04/05/1980"))
+    assert hits and hits[0].master_id == master_id_for(engine, ADMIN, "test-cad", "C1-caller")
+    # A changed row is indexed on its new values.
+    load_file(engine, mapping, write(tmp_path, "calls-2.csv", [GOOD_ROWS[0].replace("SMITH, John", "SMYTHE, John")]))
+    assert search_people_for(engine, ADMIN, parse_query("smythe"))[0].master_id == hits[0].master_id

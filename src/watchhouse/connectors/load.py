@@ -31,6 +31,7 @@ from watchhouse.connectors.rows import MappedRow, RowProblem, RowRejected, colum
 from watchhouse.connectors.tables import connector_quarantine, connector_runs
 from watchhouse.records import UpsertResult, resolve_refs, upsert_records
 from watchhouse import audit
+from watchhouse.domain import EntityKind
 from watchhouse.records.store import within_transaction
 
 BATCH_ROWS = 1000
@@ -187,6 +188,17 @@ def _sha256(path: Path) -> str:
 # ------------------------------------------------------------------------------------ loading
 
 
+def _index_people(connection: Connection, result: UpsertResult) -> None:
+    """The person records just written are searchable, and found by arriving records, in the
+    same transaction, not after the next ``watchhouse link``."""
+    from watchhouse.search import reindex_people
+
+    if result.inserted or result.updated:  # a batch loaded before, unchanged, is indexed already
+        people = [row_id for ref, row_id in result.ids.items() if ref.kind is EntityKind.PERSON]
+        if people:
+            reindex_people(connection, people)
+
+
 @dataclass
 class _Quarantined:
     line: int
@@ -213,6 +225,7 @@ def _flush(connection: Connection, batch: list[tuple[_SourceRow, MappedRow]], re
         markers.extend(mapped.markers)
         report.rows_loaded += 1
     result = upsert_records(connection, records, links, markers)
+    _index_people(connection, result)
     report.inserted += result.inserted
     report.updated += result.updated
     report.unchanged += result.unchanged
@@ -304,6 +317,7 @@ def load_row(bind: Engine | Connection, mapping: SourceMapping, row: dict[str, A
             raise RowRejected([RowProblem("links", f"links to {ref.kind.value} {ref.source_system}/"
                                                    f"{ref.source_record_id}, which is not loaded")])
         result = upsert_records(connection, mapped.records, mapped.links, mapped.markers)
+        _index_people(connection, result)
         audit.record(connection, actor="loader", action="collection", client="api",
                      purpose=f"one {mapping.system} record",
                      record_ids=[f"{ref.kind.value}-record:{row_id}" for ref, row_id in result.ids.items()],
