@@ -232,32 +232,36 @@ class _Linker:
         frame["uid"], frame["source"] = -1, -1
         for column in model.linker._settings_obj._term_frequency_columns:
             model.linker.table_management.compute_tf_table(column.name)
-        db_api = model.linker._db_api
-        connection = db_api.duckdb_con
+        connection = model.linker._db_api.duckdb_con
         token = uuid.uuid4().hex
         arriving, nearby = f"__wh_arriving_{token}", f"__wh_nearby_{token}"
-        connection.register(f"{arriving}_frame", frame)
-        connection.execute(f"CREATE TABLE {arriving} AS SELECT * FROM {arriving}_frame").fetchall()
-        connection.unregister(f"{arriving}_frame")
+        _table_from_frame(connection, arriving, frame)
         # The known records any blocking rule pairs with the arrival, picked in one scan; Splink
         # then scores just those, instead of re-deriving every known record for each arrival.
         rules = " OR ".join(f"({rule.blocking_rule_sql})"
                             for rule in model.linker._settings_obj._blocking_rules_to_generate_predictions)
         connection.execute(f"CREATE TABLE {nearby} AS SELECT r.* FROM {arriving} AS l, "
                            f"{model.table.physical_name} AS r WHERE {rules}").fetchall()
-        new_table = db_api.register(arriving, table_name=f"{arriving}_input")
-        nearby_table = db_api.register(nearby, table_name=f"{nearby}_input")
+        return self._score_between(arriving, nearby, self.rec_ids)
+
+    def _score_between(self, arriving: str, known: str, rec_ids: list[int]) -> list[tuple[int, float]]:
+        """``matches`` of the arrival's DuckDB table against a table of known records (both of the
+        model's shape; dropped afterwards), with the model's blocking rules."""
+        model = self.model
+        db_api = model.linker._db_api
+        connection = db_api.duckdb_con
+        tables = [db_api.register(name, table_name=f"{name}_input") for name in (arriving, known)]
         try:
-            if connection.execute(f"SELECT count(*) FROM {nearby}").fetchall()[0][0] == 0:
+            if connection.execute(f"SELECT count(*) FROM {known}").fetchall()[0][0] == 0:
                 return []
-            predictions = model.linker.inference.predict_between(new_table, nearby_table, warning_mode="never")
+            predictions = model.linker.inference.predict_between(*tables, warning_mode="never")
             scores = model.scores(predictions, model.threshold)
         finally:
-            for table in (new_table, nearby_table):
+            for table in tables:
                 table.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
-            connection.execute(f"DROP TABLE IF EXISTS {arriving}").fetchall()
-            connection.execute(f"DROP TABLE IF EXISTS {nearby}").fetchall()
-        return _best_first(scores, self.rec_ids)
+            for name in (arriving, known):
+                connection.execute(f"DROP TABLE IF EXISTS {name}").fetchall()
+        return _best_first(scores, rec_ids)
 
     def forget_queries(self) -> None:
         """Splink keeps every query it ran, with its SQL, for debugging: some 18 kB an arrival,
@@ -279,33 +283,28 @@ class _Linker:
             both = self.prepare([{**values, "id": 0}, *({**view.values, "id": view.id} for view in found.values())])
         except UnusableFileError:  # nothing in any of them to compare
             return []
-        arriving = both["rec_id"].astype(str) == "0"
-        frame, known = both[arriving].copy(), both[~arriving].copy()
+        is_arrival = both["rec_id"].astype(str) == "0"
+        frame, known = both[is_arrival].copy(), both[~is_arrival].copy()
         if frame.empty or known.empty:  # the arrival has nothing to compare
             return []
         known["uid"], known["source"] = range(len(known)), 0
         frame["uid"], frame["source"] = -1, -1
-        model = self.model
-        db_api = model.linker._db_api
-        connection = db_api.duckdb_con
+        connection = self.model.linker._db_api.duckdb_con
         token = uuid.uuid4().hex
-        names = (f"__wh_arriving_{token}", f"__wh_known_{token}")
-        # Copied into tables: a registered pandas frame is re-read for its column types by every
-        # query that names it, a few dozen per arrival.
-        for name, rows in zip(names, (frame, known[self.columns])):
-            connection.register(f"{name}_frame", rows)
-            connection.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_frame").fetchall()
-            connection.unregister(f"{name}_frame")
-        new_table, known_table = (db_api.register(name, table_name=f"{name}_input") for name in names)
-        try:
-            predictions = model.linker.inference.predict_between(new_table, known_table, warning_mode="never")
-            scores = model.scores(predictions, model.threshold)
-        finally:
-            for table in (new_table, known_table):
-                table.drop_table_from_database_and_remove_from_cache(force_non_splink_table=True)
-            for name in names:
-                connection.execute(f"DROP TABLE IF EXISTS {name}").fetchall()
-        return _best_first(scores, [int(r) for r in known["rec_id"]])
+        arriving_table, known_table = f"__wh_arriving_{token}", f"__wh_known_{token}"
+        _table_from_frame(connection, arriving_table, frame)
+        _table_from_frame(connection, known_table, known[self.columns])
+        return self._score_between(arriving_table, known_table, [int(r) for r in known["rec_id"]])
+
+
+def _table_from_frame(connection, name: str, frame) -> None:
+    """A DuckDB table holding ``frame``: a registered pandas frame is re-read for its column
+    types by every query that names it, a few dozen per arrival."""
+    connection.register(f"{name}_frame", frame)
+    try:
+        connection.execute(f"CREATE TABLE {name} AS SELECT * FROM {name}_frame").fetchall()
+    finally:
+        connection.unregister(f"{name}_frame")
 
 
 def _best_first(scores, rec_ids: list[int]) -> list[tuple[int, float]]:
