@@ -17,6 +17,10 @@ Peer, same run, same database: the way to get a new record linked without increm
 — rerun the full ``watchhouse link`` (train, score, cluster, re-index every record).
 
     .venv/bin/python bench/record_visible.py [--records 60] [--no-postgres]
+
+Measured 2026-12-07 23:10 UTC, 30 records, arrivals scored against the records the search index
+finds: SQLite p50 259 ms, p95 323 ms; PostgreSQL p50 292 ms, p95 408 ms; 15/15 duplicates joined
+and 15/15 new people kept apart on both; the full rerun took 4.3-4.4 s (15-17x the p50).
 """
 
 from __future__ import annotations
