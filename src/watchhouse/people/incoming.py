@@ -275,8 +275,9 @@ class _Linker:
         from watchhouse.resolve import UnusableFileError
         from watchhouse.search import records_sharing_keys
 
-        found = records.get_records(self.engine, Viewer.system(_PURPOSE), "person",
-                                    records_sharing_keys(self.engine, values), with_raw=False)
+        with self.engine.connect() as connection:  # one connection for finding and reading them
+            found = records.get_records(connection, Viewer.system(_PURPOSE), "person",
+                                        records_sharing_keys(connection, values), with_raw=False)
         if not found:
             return []
         try:  # id 0 is the arrival's: stored record ids start at 1

@@ -48,15 +48,20 @@ async def _lifespan(app: FastAPI):
     yield
 
 
+def prepare_database(engine) -> None:
+    """Migrate the database, then rebuild a search index of an older format (an upgraded
+    database may hold one) before anything is served from it."""
+    from watchhouse.search import ensure_index_current
+
+    upgrade(engine)
+    ensure_index_current(engine)
+
+
 def create_app(database_url: str | None = None, *, migrate: bool = True) -> FastAPI:
     request_threads()  # a bad setting stops the server here, before it listens
     engine = get_engine(database_url)
     if migrate:
-        upgrade(engine)
-        # An upgraded database may hold a search index of an older format: rebuilt before serving.
-        from watchhouse.search import ensure_index_current
-
-        ensure_index_current(engine)
+        prepare_database(engine)
     app = FastAPI(
         lifespan=_lifespan,
         title="Watchhouse",

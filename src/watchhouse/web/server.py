@@ -24,12 +24,16 @@ class ServeError(RuntimeError):
     """The server cannot start (address in use, no SO_REUSEPORT on this system)."""
 
 
+def _tcp_socket(host: str) -> socket.socket:
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    return sock
+
+
 def _check_address_free(host: str, port: int) -> None:
     """Refuse a port another server holds: a socket with SO_REUSEPORT would otherwise quietly
     share it with any earlier server of the same account, which would then get half the clients."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    with _tcp_socket(host) as probe:
         try:
             probe.bind((host, port))
         except OSError as error:
@@ -37,9 +41,7 @@ def _check_address_free(host: str, port: int) -> None:
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock = _tcp_socket(host)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(2048)
@@ -66,12 +68,11 @@ def serve_processes(database_url: str, host: str, port: int, workers: int, **opt
     if not hasattr(socket, "SO_REUSEPORT"):
         raise ServeError("this system has no SO_REUSEPORT: serve with one process, or run several behind a proxy")
     _check_address_free(host, port)
-    from watchhouse.search import ensure_index_current
-    from watchhouse.store import get_engine, upgrade
+    from watchhouse.store import get_engine
+    from watchhouse.web.app import prepare_database
 
     engine = get_engine(database_url)
-    upgrade(engine)
-    ensure_index_current(engine)
+    prepare_database(engine)
     engine.dispose()  # the processes open their own connections
     # Tokens are signed with the secret key: every process must hold the same one, or a token
     # one process issued fails in the others. Without a configured key, one for this run.
